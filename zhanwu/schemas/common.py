@@ -1,0 +1,196 @@
+"""Wire contracts shared by the API, the workflows and the store. Pure data: no I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+
+class Labelled(StrEnum):
+    """A StrEnum whose members carry a Chinese and an English label: `Member = ("key", "中文", "English")`."""
+
+    zh: str
+    en: str
+
+    def __new__(cls, value: str, zh: str = "", en: str = "") -> Labelled:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.zh = zh or value
+        member.en = en or value
+        return member
+
+
+class Role(Labelled):
+    CITY_OFFICE = ("city_office", "市级主管部门", "city office")
+    DISTRICT_OFFICE = ("district_office", "县区/开发区主管部门", "district office")
+    SECTOR_DEPARTMENT = ("sector_department", "市直行业部门", "sector department")
+    HOST_UNIT = ("host_unit", "建站单位", "host unit")
+    APPLICANT = ("applicant", "博士/特派员本人", "applicant")
+    DISPATCHING_UNIT = ("dispatching_unit", "派出单位", "dispatching unit")
+    STATION = ("station", "特派员工作站", "station")
+    SYSTEM = ("system", "系统（定时）", "system (timer)")
+
+
+class Sector(Labelled):
+    """The city sector departments of `000 §三`, and the domains they look after."""
+
+    EDUCATION = ("education", "教育", "education")
+    INDUSTRY = ("industry", "工业和信息化", "industry and IT")
+    AGRICULTURE = ("agriculture", "农业农村", "agriculture")
+    HEALTH = ("health", "卫生健康", "health")
+    ENERGY = ("energy", "能源", "energy")
+    OTHER = ("other", "其他（文物保护等）", "other (cultural heritage etc.)")
+
+
+REGION_PATTERN = r"^[1-9]\d{5}$"
+
+
+class Actor(BaseModel):
+    """Who acts: from the bearer token, or the system itself when a timer fires."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subject: str = Field(min_length=1, max_length=128)
+    role: Role
+    region: str = Field(pattern=REGION_PATTERN, description="GB/T 2260 region code of the actor's jurisdiction")
+    sector: Sector | None = Field(None, description="for sector_department: the sector it supervises")
+
+    @property
+    def city(self) -> str:
+        return self.region[:4]
+
+
+class ActionRequest(BaseModel):
+    """One action fired on a case: the argument of the Workflow Update named after the action."""
+
+    actor: Actor
+    payload: dict[str, Any] = Field(default_factory=dict)
+    idempotency_key: str | None = None
+    request_hash: str | None = Field(None, description="hash of action and body; tells a retry from a reuse")
+    expected_version: int | None = Field(None, description="from If-Match")
+
+
+class Deadline(BaseModel):
+    kind: str
+    label: str
+    label_en: str
+    due_at: datetime
+    met: bool = False
+
+
+class CaseSnapshot(BaseModel):
+    """The case as the workflow holds it; projected into the store after every accepted change."""
+
+    id: str
+    programme: str
+    profile: str
+    state: str
+    region: str
+    sector: str | None = None
+    parties: dict[str, list[str]] = Field(default_factory=dict, description="subjects acting as host_unit/applicant")
+    title: str = ""
+    tier: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    flags: dict[str, bool] = Field(default_factory=dict)
+    deadlines: list[Deadline] = Field(default_factory=list)
+    version: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+    @field_validator("deadlines")
+    @classmethod
+    def _sorted(cls, v: list[Deadline]) -> list[Deadline]:
+        return sorted(v, key=lambda d: d.due_at)
+
+
+class AuditEvent(BaseModel):
+    """One accepted action or fired timer. Append-only, keyed by (case_id, seq)."""
+
+    case_id: str
+    programme: str
+    seq: int
+    at: datetime
+    actor: Actor
+    action: str
+    from_state: str | None
+    to_state: str
+    rules: list[str] = Field(default_factory=list, description="rule ids checked and passed")
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class Projection(BaseModel):
+    """Input of the projection activity: idempotent on (case_id, seq)."""
+
+    snapshot: CaseSnapshot
+    event: AuditEvent
+    final: bool = False
+
+
+class ClaimRequest(BaseModel):
+    """Input of the claim activity: grant `key` to `case_id` unless another live case holds it."""
+
+    key: str
+    case_id: str
+
+
+class Refusal(BaseModel):
+    """Why an action was not applied. `kind` maps to the HTTP status at the API edge."""
+
+    kind: str  # "rule" 409, "state" 409, "forbidden" 403, "not_found" 404, "version" 412, "idempotency" 422
+    rule: str
+    clause: str = ""
+    detail: str
+    detail_zh: str
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class CaseStart(BaseModel):
+    """Input of a case workflow: the case exists once its create action has been applied."""
+
+    case_id: str
+    programme: str
+    profile: str
+    carried: CaseCarry | None = None
+
+
+class CaseCarry(BaseModel):
+    """What a case carries across continue-as-new."""
+
+    snapshot: CaseSnapshot
+    answers: dict[str, IdempotentAnswer] = Field(default_factory=dict)
+
+
+class IdempotentAnswer(BaseModel):
+    request_hash: str
+    snapshot: CaseSnapshot
+
+
+CaseStart.model_rebuild()
+CaseCarry.model_rebuild()
+
+
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_valid(code: str) -> bool:
+    """统一社会信用代码 check digit, GB 32100-2015."""
+    if len(code) != 18 or any(c not in _CREDIT_CHARS for c in code):
+        return False
+    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(code[:17], _CREDIT_WEIGHTS, strict=True))
+    return _CREDIT_CHARS[(31 - total % 31) % 31] == code[17]
+
+
+def _check_credit_code(v: str) -> str:
+    v = v.strip().upper()
+    if not credit_code_valid(v):
+        raise ValueError("not a valid unified social credit code (统一社会信用代码, GB 32100-2015)")
+    return v
+
+
+CreditCode = Annotated[str, AfterValidator(_check_credit_code), Field(examples=["91140700MA0GRXKQ03"])]
+Region = Annotated[str, Field(pattern=REGION_PATTERN, examples=["140702"])]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]

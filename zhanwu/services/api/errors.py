@@ -1,0 +1,72 @@
+"""Errors carry their HTTP status and render once, as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from zhanwu.schemas.common import Refusal
+
+log = logging.getLogger("zhanwu.api")
+RULES_BASE = "https://zhanwu.example.gov.cn/rules/"
+STATUS_OF_REFUSAL = {"rule": 409, "state": 409, "forbidden": 403, "not_found": 404, "version": 412,
+                     "idempotency": 422, "invalid": 422}
+TITLES = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found", 409: "rule violated",
+          412: "precondition failed", 413: "payload too large", 422: "unprocessable content",
+          500: "internal error", 503: "service unavailable"}
+
+
+class Problem(Exception):
+    def __init__(self, status: int, detail: str, detail_zh: str | None = None, type_: str = "about:blank",
+                 **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.detail_zh, self.type, self.extra = status, detail, detail_zh, type_, extra
+
+    @classmethod
+    def from_refusal(cls, r: Refusal) -> Problem:
+        status = STATUS_OF_REFUSAL.get(r.kind, 409)
+        extra: dict[str, Any] = dict(r.extra)
+        if r.kind in ("rule", "state"):
+            extra |= {"rule": r.rule, "clause": r.clause}
+        if r.kind == "invalid":
+            return cls(422, r.detail, r.detail_zh, errors=r.extra.get("errors", []))
+        return cls(status, r.detail, r.detail_zh, RULES_BASE + r.rule if r.kind in ("rule", "state") else "about:blank",
+                   **extra)
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": self.type, "title": TITLES.get(self.status, "error"), "status": self.status,
+                                "detail": self.detail}
+        if self.detail_zh:
+            body["detail_zh"] = self.detail_zh
+        return body | self.extra
+
+
+def problem_response(p: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(p.body(), status_code=p.status, media_type="application/problem+json", headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem_response(exc, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        fields = ", ".join(".".join(str(x) for x in e["loc"]) for e in errors)
+        return problem_response(Problem(422, f"invalid request: {fields}", f"请求内容不合规：{fields}", errors=errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(Problem(exc.status_code, str(exc.detail)))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(Problem(500, "internal error", "服务内部错误"))

@@ -1,0 +1,150 @@
+"""The only user of `temporalio.client`: opens cases and fires actions as Workflow Updates, and
+turns Temporal's answers into `Problem`s."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import uuid
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from zhanwu.schemas.common import ActionRequest, Actor, CaseSnapshot, CaseStart, Refusal
+from zhanwu.services.api.errors import Problem
+from zhanwu.services.store.repository import Store
+from zhanwu.workflows.common.calendar import local_date
+from zhanwu.workflows.common.lifecycle import Lifecycle
+from zhanwu.workflows.registry import WORKFLOWS
+
+T = TypeVar("T")
+UNAVAILABLE = Problem(503, "the workflow service is unavailable; nothing was changed, try again", "流程服务暂不可用，请稍后重试")
+
+
+def request_hash(action: str, payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps([action, payload], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+class Gateway:
+    def __init__(self, client: Client, store: Store, task_queue: str, timeout_s: float) -> None:
+        self.client, self.store, self.task_queue, self.timeout_s = client, store, task_queue, timeout_s
+
+    async def open(
+        self, lifecycle: Lifecycle, action: str, actor: Actor, payload: dict[str, Any], key: str | None
+    ) -> CaseSnapshot:
+        now = datetime.now(UTC)
+        blank = CaseSnapshot(id="", programme=lifecycle.key, profile=lifecycle.default_profile, state="", region="",
+                             created_at=now, updated_at=now)
+        facts, refusal = lifecycle.machine().check(action, actor, payload, now, blank)
+        if refusal is not None:
+            raise Problem.from_refusal(refusal)
+        assert facts is not None
+        draft, digest = facts.case, request_hash(action, payload)
+        case_id = await self._case_id(lifecycle, draft, actor, key, digest, now)
+        start = CaseStart(case_id=case_id, programme=lifecycle.key, profile=lifecycle.default_profile)
+        op = WithStartWorkflowOperation(
+            WORKFLOWS[lifecycle.key].run, start, id=case_id, task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            static_summary=f"{lifecycle.zh} · {lifecycle.title(draft)}",
+            static_details=f"{case_id} · {lifecycle.en} · region {draft.region}",
+        )
+        return await self._update(
+            self.client.execute_update_with_start_workflow(
+                action, self._request(actor, payload, key, digest), start_workflow_operation=op,
+                id=self._update_id(key, digest), result_type=CaseSnapshot,
+            )
+        )
+
+    async def act(
+        self, lifecycle: Lifecycle, case: CaseSnapshot, action: str, actor: Actor, payload: dict[str, Any],
+        key: str | None, expected_version: int | None,
+    ) -> CaseSnapshot:
+        digest = request_hash(action, payload)
+        handle = self.client.get_workflow_handle(case.id)
+        try:
+            return await self._update(
+                handle.execute_update(
+                    action, self._request(actor, payload, key, digest, expected_version),
+                    id=self._update_id(key, digest), result_type=CaseSnapshot,
+                )
+            )
+        except RPCError as e:
+            if e.status is RPCStatusCode.NOT_FOUND:  # the case's workflow has completed: a final state
+                raise Problem.from_refusal(lifecycle.machine(case.state).state_refusal(action, actor, case)) from None
+            raise
+
+    async def worker_polling(self) -> bool:
+        resp = await self._bounded(self.client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(namespace=self.client.namespace, task_queue=TaskQueue(name=self.task_queue),
+                                     task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+        ))
+        return len(resp.pollers) > 0
+
+    # --- helpers -----------------------------------------------------------------------------
+    async def _case_id(
+        self, lc: Lifecycle, draft: CaseSnapshot, actor: Actor, key: str | None, digest: str, now: datetime
+    ) -> str:
+        if key:
+            known = await self.store.find_open_request(actor.subject, key)
+            if known is not None:
+                if known[1] != digest:
+                    raise _key_reused()
+                return known[0]
+        year = local_date(now).year
+        n = await self.store.next_case_number(f"{lc.id_prefix}-{draft.region}-{year}")
+        case_id = f"{lc.id_prefix}-{draft.region}-{year}-{n:04d}"
+        if key:
+            case_id, stored = await self.store.open_request(actor.subject, key, digest, case_id)
+            if stored != digest:
+                raise _key_reused()
+        return case_id
+
+    @staticmethod
+    def _request(actor: Actor, payload: dict[str, Any], key: str | None, digest: str,
+                 expected_version: int | None = None) -> ActionRequest:
+        return ActionRequest(actor=actor, payload=payload, idempotency_key=key, request_hash=digest,
+                             expected_version=expected_version)
+
+    @staticmethod
+    def _update_id(key: str | None, digest: str) -> str:
+        # the body's hash is part of the id, so a reused key with another body is not deduplicated
+        # by Temporal but reaches the workflow, which refuses it
+        return f"{key}:{digest[:16]}" if key else str(uuid.uuid4())
+
+    async def _bounded(self, call: Awaitable[T]) -> T:
+        try:
+            return await asyncio.wait_for(call, self.timeout_s)
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            raise UNAVAILABLE from None
+        except RPCError as e:
+            if e.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+                raise UNAVAILABLE from None
+            raise
+
+    async def _update(self, call: Awaitable[CaseSnapshot]) -> CaseSnapshot:
+        try:
+            return await self._bounded(call)
+        except WorkflowUpdateFailedError as e:
+            cause = e.cause
+            if isinstance(cause, ApplicationError) and cause.type == "Refusal" and cause.details:
+                raise Problem.from_refusal(Refusal.model_validate(cause.details[0])) from None
+            raise
+
+
+def _key_reused() -> Problem:
+    return Problem(422, "this Idempotency-Key was used with another request", "该幂等键已用于其他请求",
+                   rule="IDEMPOTENCY_KEY_REUSED")

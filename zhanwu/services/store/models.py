@@ -1,0 +1,94 @@
+"""The store: the read model of cases (lists, search) and the permanent, append-only audit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class Case(Base):
+    """One row per case, overwritten by each newer projection (version = the case's seq)."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    programme: Mapped[str] = mapped_column(String(64), index=True)
+    profile: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(64), index=True)
+    tier: Mapped[str | None] = mapped_column(String(64), index=True)
+    region: Mapped[str] = mapped_column(String(6), index=True)
+    sector: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+class CaseParty(Base):
+    """Which subjects act on a case as a party (host unit's credit code, lead doctor's id)."""
+
+    __tablename__ = "case_parties"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(128), primary_key=True, index=True)
+
+
+class AuditRecord(Base):
+    """Append-only: the application inserts, never updates or deletes."""
+
+    __tablename__ = "audit"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_audit_case_seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(64), index=True)
+    programme: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor_subject: Mapped[str] = mapped_column(String(128))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    actor_region: Mapped[str] = mapped_column(String(6))
+    action: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(64))
+    to_state: Mapped[str] = mapped_column(String(64))
+    rules: Mapped[list[Any]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_at: Mapped[datetime]
+
+
+class Claim(Base):
+    """A cross-case rule's token (e.g. `dw-lead:<person>`), held by at most one live case."""
+
+    __tablename__ = "claims"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class Counter(Base):
+    """Case-number sequences per (programme prefix, region, year)."""
+
+    __tablename__ = "counters"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class OpenRequest(Base):
+    """An Idempotency-Key used to open a case: the retry finds the same case id."""
+
+    __tablename__ = "open_requests"
+
+    subject: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str] = mapped_column(String(64))

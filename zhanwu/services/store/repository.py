@@ -1,0 +1,221 @@
+"""All SQL lives here. Works on SQLite (aiosqlite) and PostgreSQL (asyncpg) alike."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, not_, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from zhanwu.schemas.common import AuditEvent, CaseSnapshot, Projection
+from zhanwu.services.store.models import AuditRecord, Case, CaseParty, Claim, Counter, OpenRequest
+from zhanwu.workflows.common.lifecycle import Scope
+
+
+def make_engine(url: str) -> AsyncEngine:
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": 30}
+    return create_async_engine(url, **kwargs)
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    programme: str
+    state: str | None = None
+    region: str | None = None
+    tier: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.session = async_sessionmaker(engine, expire_on_commit=False)
+
+    def _insert(self, table: Any) -> Any:
+        return (postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert)(table)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    # --- writes from the worker ------------------------------------------------------------
+    async def project(self, p: Projection) -> bool:
+        """Record the audit event and bring the case row up to the snapshot, idempotently on
+        (case_id, seq): a retried projection writes nothing twice. Returns whether it wrote."""
+        try:
+            return await self._project(p)
+        except IntegrityError:  # a concurrent retry of the same projection won the insert
+            return False
+
+    async def _project(self, p: Projection) -> bool:
+        s, e = p.snapshot, p.event
+        async with self.session.begin() as db:
+            seen = await db.scalar(select(AuditRecord.id).where(AuditRecord.case_id == e.case_id, AuditRecord.seq == e.seq))
+            if seen is not None:
+                return False
+            db.add(_audit_row(e))
+            row = await db.get(Case, s.id, with_for_update=True)
+            if row is None:
+                db.add(Case(id=s.id, **_case_columns(s)))
+            elif row.version < s.version:
+                for k, v in _case_columns(s).items():
+                    setattr(row, k, v)
+            else:
+                return True
+            await db.execute(delete(CaseParty).where(CaseParty.case_id == s.id))
+            db.add_all(CaseParty(case_id=s.id, role=r, subject=x) for r, xs in s.parties.items() for x in set(xs))
+            if p.final:
+                await db.execute(delete(Claim).where(Claim.case_id == s.id))
+        return True
+
+    async def claim(self, key: str, case_id: str) -> str:
+        """Grant `key` to `case_id` unless another case holds it; returns the holder. A case holds
+        one key per namespace (the part before ':'): a new one replaces its old one."""
+        namespace = key.split(":", 1)[0] + ":"
+        async with self.session.begin() as db:
+            await db.execute(self._insert(Claim).values(key=key, case_id=case_id).on_conflict_do_nothing())
+            holder = await db.scalar(select(Claim.case_id).where(Claim.key == key))
+            if holder == case_id:
+                await db.execute(
+                    delete(Claim).where(Claim.case_id == case_id, Claim.key != key, Claim.key.startswith(namespace))
+                )
+        assert holder is not None
+        return holder
+
+    # --- writes from the API ----------------------------------------------------------------
+    async def next_case_number(self, key: str) -> int:
+        stmt = self._insert(Counter).values(key=key, value=1)
+        stmt = stmt.on_conflict_do_update(index_elements=[Counter.key], set_={"value": Counter.value + 1})
+        async with self.session.begin() as db:
+            return int((await db.execute(stmt.returning(Counter.value))).scalar_one())
+
+    async def open_request(self, subject: str, key: str, request_hash: str, case_id: str) -> tuple[str, str]:
+        """Remember which case an Idempotency-Key opened; returns the (case_id, hash) first stored."""
+        try:
+            async with self.session.begin() as db:
+                db.add(OpenRequest(subject=subject, key=key, request_hash=request_hash, case_id=case_id))
+        except IntegrityError:
+            pass
+        async with self.session() as db:
+            row = await db.get(OpenRequest, (subject, key))
+            assert row is not None
+            return row.case_id, row.request_hash
+
+    async def find_open_request(self, subject: str, key: str) -> tuple[str, str] | None:
+        async with self.session() as db:
+            row = await db.get(OpenRequest, (subject, key))
+            return (row.case_id, row.request_hash) if row else None
+
+    # --- reads ------------------------------------------------------------------------------
+    async def get_case(self, case_id: str) -> CaseSnapshot | None:
+        async with self.session() as db:
+            row = await db.get(Case, case_id)
+            return CaseSnapshot.model_validate(row.snapshot) if row else None
+
+    async def list_cases(
+        self, f: CaseFilter, scope: Scope, now: datetime, limit: int, cursor: str | None
+    ) -> tuple[list[CaseSnapshot], str | None]:
+        q = select(Case.snapshot, Case.created_at, Case.id).where(Case.programme == f.programme, _scope_clause(scope))
+        if f.state:
+            q = q.where(Case.state == f.state)
+        if f.region:
+            q = q.where(Case.region.startswith(f.region.rstrip("0")) if f.region.endswith("00") else Case.region == f.region)
+        if f.tier:
+            q = q.where(Case.tier == f.tier)
+        if f.overdue is not None:
+            late = and_(Case.next_due_at.is_not(None), Case.next_due_at < now)
+            q = q.where(late if f.overdue else not_(late))
+        if f.q:
+            q = q.where(or_(Case.title.contains(f.q), Case.id == f.q))
+        if cursor:
+            at, cid = _decode_cursor(cursor)
+            q = q.where(or_(Case.created_at < at, and_(Case.created_at == at, Case.id < cid)))
+        q = q.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit + 1)
+        async with self.session() as db:
+            rows = (await db.execute(q)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        nxt = _encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
+        return [CaseSnapshot.model_validate(r.snapshot) for r in rows], nxt
+
+    async def history(self, case_id: str) -> list[AuditEvent]:
+        async with self.session() as db:
+            rows = (await db.scalars(select(AuditRecord).where(AuditRecord.case_id == case_id).order_by(AuditRecord.seq))).all()
+        return [
+            AuditEvent.model_validate({
+                "case_id": r.case_id, "programme": r.programme, "seq": r.seq, "at": _utc(r.at),
+                "actor": {"subject": r.actor_subject, "role": r.actor_role, "region": r.actor_region},
+                "action": r.action, "from_state": r.from_state, "to_state": r.to_state, "rules": r.rules,
+                "payload": r.payload,
+            })
+            for r in rows
+        ]
+
+    async def count(self, programme: str | None = None) -> int:
+        q = select(func.count()).select_from(Case)
+        if programme:
+            q = q.where(Case.programme == programme)
+        async with self.session() as db:
+            return int(await db.scalar(q) or 0)
+
+
+def _scope_clause(scope: Scope) -> Any:
+    """The SQL of `Scope.covers`: the same jurisdiction, for lists."""
+    if scope.everything:
+        return True
+    if scope.party is not None:
+        role, subject = scope.party
+        is_party = exists().where(CaseParty.case_id == Case.id, CaseParty.role == role, CaseParty.subject == subject)
+        has_party = exists().where(CaseParty.case_id == Case.id, CaseParty.role == role)
+        return or_(is_party, and_(not_(has_party), Case.region == scope.region))
+    clauses = []
+    if scope.region is not None:
+        clauses.append(Case.region == scope.region)
+    if scope.city is not None:
+        clauses.append(Case.region.startswith(scope.city))
+    if scope.sector is not None:
+        clauses.append(Case.sector == scope.sector)
+    return and_(*clauses)
+
+
+def _case_columns(s: CaseSnapshot) -> dict[str, Any]:
+    open_due = [d.due_at for d in s.deadlines if not d.met]
+    return {
+        "programme": s.programme, "profile": s.profile, "state": s.state, "tier": s.tier, "region": s.region,
+        "sector": s.sector, "title": s.title[:200], "snapshot": s.model_dump(mode="json"),
+        "next_due_at": min(open_due) if open_due else None, "version": s.version,
+        "created_at": s.created_at, "updated_at": s.updated_at,
+    }
+
+
+def _audit_row(e: AuditEvent) -> AuditRecord:
+    return AuditRecord(
+        case_id=e.case_id, programme=e.programme, seq=e.seq, at=e.at, actor_subject=e.actor.subject,
+        actor_role=e.actor.role.value, actor_region=e.actor.region, action=e.action, from_state=e.from_state,
+        to_state=e.to_state, rules=e.rules, payload=e.payload, recorded_at=datetime.now(UTC),
+    )
+
+
+def _utc(d: datetime) -> datetime:
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
+
+
+def _encode_cursor(at: datetime, case_id: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([_utc(at).isoformat(), case_id]).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        at, cid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(at), str(cid)
+    except (ValueError, TypeError) as e:
+        raise ValueError("invalid cursor") from e

@@ -1,0 +1,26 @@
+"""Activities: all of a case's I/O. Each is idempotent, since Temporal may run it more than once."""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from zhanwu.schemas.common import ClaimRequest, Projection
+from zhanwu.services.store.repository import Store
+
+
+class CaseActivities:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @activity.defn(name="project")
+    async def project(self, p: Projection) -> bool:
+        """Write the audit record and the read model for one accepted change (idempotent on (case_id, seq))."""
+        return await self.store.project(p)
+
+    @activity.defn(name="claim")
+    async def claim(self, c: ClaimRequest) -> str:
+        """Decide a cross-case rule under the store's unique constraint; returns the holding case."""
+        return await self.store.claim(c.key, c.case_id)
+
+    def all(self) -> list:
+        return [self.project, self.claim]

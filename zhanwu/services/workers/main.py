@@ -1,0 +1,56 @@
+"""The worker process: every programme's workflow and the activities that write the store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from zhanwu.services.store.repository import Store, make_engine
+from zhanwu.services.workers.activities import CaseActivities
+from zhanwu.settings import Settings
+from zhanwu.workflows.registry import WORKFLOWS
+
+# The project's pure packages and their pure dependencies are imported once, not per workflow run.
+PASSTHROUGH = ("zhanwu.schemas", "zhanwu.workflows", "transitions", "holidays", "pydantic", "pydantic_core")
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH))
+
+
+def build_worker(client: Client, store: Store, task_queue: str) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=list(WORKFLOWS.values()),
+        activities=CaseActivities(store).all(),
+        workflow_runner=workflow_runner(),
+    )
+
+
+async def connect(settings: Settings, lazy: bool = False) -> Client:
+    return await Client.connect(
+        settings.temporal_address, namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter, lazy=lazy,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    client = await connect(settings)
+    engine = make_engine(settings.db_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    worker = build_worker(client, Store(engine), settings.task_queue)
+    async with worker:
+        logging.info("polling task queue %s on %s", settings.task_queue, settings.temporal_address)
+        await stop.wait()
+    await engine.dispose()

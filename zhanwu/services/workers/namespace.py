@@ -1,0 +1,40 @@
+"""The namespace as the operator's console needs it: search attributes and a long retention."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from google.protobuf.duration_pb2 import Duration
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.namespace.v1 import NamespaceConfig
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.api.workflowservice.v1 import UpdateNamespaceRequest
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from zhanwu.workflows.common.case_workflow import SEARCH_ATTRIBUTES
+
+
+async def ensure_search_attributes(client: Client) -> None:
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=client.namespace)
+        )
+        known = set(listed.custom_attributes)
+    except RPCError as e:  # the time-skipping test server cannot list, only add
+        if e.status is not RPCStatusCode.UNIMPLEMENTED:
+            raise
+        known = set()
+    missing = {k.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for k in SEARCH_ATTRIBUTES if k.name not in known}
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+        )
+
+
+async def ensure_retention(client: Client, days: int) -> None:
+    ttl = Duration()
+    ttl.FromTimedelta(timedelta(days=days))
+    await client.workflow_service.update_namespace(
+        UpdateNamespaceRequest(namespace=client.namespace, config=NamespaceConfig(workflow_execution_retention_ttl=ttl))
+    )

@@ -1,0 +1,30 @@
+"""Configuration, from the environment (prefix ZHANWU_) or a .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZHANWU_", env_file=".env", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str = ""  # default: sqlite+aiosqlite:///<var_dir>/zhanwu.db
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "zhanwu"
+    temporal_ui_port: int = 8233
+    temporal_timeout_s: float = 10.0  # an API call to Temporal that takes longer answers 503
+    namespace_retention_days: int = 3650
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    jwt_secret: str = "zhanwu-dev-secret-change-me-in-production"
+    jwt_issuer: str = "zhanwu-dev"
+    jwt_audience: str = "zhanwu"
+    jwt_algorithms: list[str] = ["HS256"]
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir.resolve() / 'zhanwu.db'}"

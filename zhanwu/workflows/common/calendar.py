@@ -1,0 +1,45 @@
+"""Counting periods the way Chinese administrative practice does (民法典 第二百零一条–第二百零四条).
+
+A period whose last day is a statutory holiday ends on the first working day after it; it ends at
+24:00 Asia/Shanghai of its last day. The China calendar of the `holidays` package knows the
+holidays; its version is recorded on each case that uses it (`CALENDAR_VERSION`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CALENDAR_VERSION = f"holidays-{holidays.__version__}"
+
+
+@cache
+def _public(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("CN", years=range(year - 1, year + 2))
+
+
+def last_day_rolled(day: date) -> date:
+    """第二百零三条: when the last day is a statutory holiday, the first day after it ends the period."""
+    while day in _public(day.year):
+        day += timedelta(days=1)
+    return day
+
+
+def end_of_day(day: date) -> datetime:
+    """24:00 Asia/Shanghai of `day`, as a UTC instant."""
+    return datetime.combine(day + timedelta(days=1), time(0), SHANGHAI).astimezone(UTC)
+
+
+def deadline_instant(value: date | datetime) -> datetime:
+    """A deadline given as a date ends at 24:00 of that day (rolled past a holiday); an exact instant stays."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return end_of_day(last_day_rolled(value))
+
+
+def local_date(instant: datetime) -> date:
+    return instant.astimezone(SHANGHAI).date()

@@ -1,0 +1,203 @@
+"""The durable life of one case, shared by every programme: actions arrive as Workflow Updates
+named after the action, deadlines fire as timers, every accepted change is projected to the store.
+
+Deterministic: no I/O, no wall clock, no web or database imports. The programme's `Lifecycle`
+decides everything; this class only sequences it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import ClassVar
+
+from temporalio import workflow
+from temporalio.common import RawValue, RetryPolicy, SearchAttributeKey
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from zhanwu.schemas.common import (
+        ActionRequest,
+        Actor,
+        AuditEvent,
+        CaseCarry,
+        CaseSnapshot,
+        CaseStart,
+        ClaimRequest,
+        IdempotentAnswer,
+        Projection,
+        Refusal,
+        Role,
+    )
+    from zhanwu.workflows.common.lifecycle import CaseMachine, Facts, Lifecycle, Timer
+
+PROGRAMME = SearchAttributeKey.for_keyword("Programme")
+CASE_STATE = SearchAttributeKey.for_keyword("CaseState")
+REGION = SearchAttributeKey.for_keyword("Region")
+TIER = SearchAttributeKey.for_keyword("Tier")
+SEARCH_ATTRIBUTES = (PROGRAMME, CASE_STATE, REGION, TIER)
+
+ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+OPEN_TIMEOUT = timedelta(minutes=10)  # a case whose create never arrives ends unopened
+REMEMBERED_ANSWERS = 200  # idempotency keys remembered per case (carried across continue-as-new)
+HISTORY_LIMIT = 4000  # events; continue-as-new before this even if the server does not suggest it
+
+
+def refusal_error(refusal: Refusal) -> ApplicationError:
+    return ApplicationError(refusal.detail, refusal.model_dump(mode="json"), type="Refusal", non_retryable=True)
+
+
+class CaseWorkflow:
+    lifecycle: ClassVar[Lifecycle]
+
+    @workflow.init
+    def __init__(self, start: CaseStart) -> None:
+        self.start = start
+        carried = start.carried
+        self.snapshot: CaseSnapshot | None = carried.snapshot if carried else None
+        self.answers: dict[str, IdempotentAnswer] = carried.answers if carried else {}
+        self.machine: CaseMachine = self.lifecycle.machine(self.snapshot.state if self.snapshot else None)
+        self.lock = asyncio.Lock()
+
+    async def run_case(self, start: CaseStart) -> CaseSnapshot | None:
+        try:
+            await workflow.wait_condition(lambda: self.snapshot is not None, timeout=OPEN_TIMEOUT)
+        except asyncio.TimeoutError:
+            return None
+        fired: set[tuple[str, str]] = set()
+        while True:
+            case = self._case()
+            if case.state in self.lifecycle.finals:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                return self._case()
+            if self._history_full():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(
+                    CaseStart(case_id=start.case_id, programme=start.programme, profile=start.profile,
+                              carried=CaseCarry(snapshot=self._case(), answers=self.answers))
+                )
+            nxt = self.lifecycle.next_timer(case)
+            if nxt and (nxt[0].kind, nxt[1].isoformat()) in fired:
+                nxt = None
+            version = case.version
+            try:
+                await workflow.wait_condition(
+                    lambda: self._case().version != version or self._history_full(),
+                    timeout=max(nxt[1] - workflow.now(), timedelta(0)) if nxt else None,
+                    timeout_summary=nxt[0].zh if nxt else None,
+                )
+            except asyncio.TimeoutError:
+                assert nxt is not None
+                fired.add((nxt[0].kind, nxt[1].isoformat()))
+                await self._fire(nxt[0])
+
+    # --- actions -----------------------------------------------------------------------------
+    @workflow.update(dynamic=True)
+    async def act(self, name: str, args: Sequence[RawValue]) -> CaseSnapshot:
+        req = self._request(args)
+        if (answer := self._answer(req)) is not None:
+            return answer
+        async with self.lock:
+            facts = self._check(name, req)
+            claim = self.lifecycle.by_key[name].claim
+            if claim is not None:
+                holder = await workflow.execute_activity(
+                    "claim", ClaimRequest(key=claim.key(facts), case_id=self.start.case_id), result_type=str,
+                    start_to_close_timeout=timedelta(seconds=10), retry_policy=ACTIVITY_RETRY,
+                    summary=f"{claim.id} {claim.title_zh}",
+                )
+                if holder != self.start.case_id:
+                    raise refusal_error(claim.refusal(holder))
+            snapshot = await self._apply(name, facts)
+            if req.idempotency_key and req.request_hash:
+                self._remember(req.idempotency_key, IdempotentAnswer(request_hash=req.request_hash, snapshot=snapshot))
+            return snapshot
+
+    @act.validator
+    def validate(self, name: str, args: Sequence[RawValue]) -> None:
+        req = self._request(args)
+        if self._answer(req) is None:
+            self._check(name, req)
+
+    @workflow.query
+    def case(self) -> CaseSnapshot | None:
+        return self.snapshot
+
+    async def _fire(self, timer: Timer) -> None:
+        async with self.lock:
+            case = self._case()
+            system = Actor(subject="system", role=Role.SYSTEM, region=case.region)
+            facts, refusal = self.machine.check(timer.action.value, system, {}, workflow.now(), case)
+            if refusal is not None or facts is None:
+                workflow.logger.info("timer %s did not fire: %s", timer.kind, refusal)
+                return
+            await self._apply(timer.action.value, facts)
+
+    async def _apply(self, name: str, facts: Facts) -> CaseSnapshot:
+        """Apply and publish synchronously, then await the projection (the lock keeps order)."""
+        snapshot, event = self.machine.apply(name, facts)
+        self.snapshot = snapshot
+        workflow.upsert_search_attributes([
+            PROGRAMME.value_set(snapshot.programme), CASE_STATE.value_set(snapshot.state),
+            REGION.value_set(snapshot.region), TIER.value_set(snapshot.tier or ""),
+        ])
+        workflow.set_current_details(self._details(snapshot, event))
+        await workflow.execute_activity(
+            "project", Projection(snapshot=snapshot, event=event, final=snapshot.state in self.lifecycle.finals),
+            start_to_close_timeout=timedelta(seconds=10), retry_policy=ACTIVITY_RETRY,
+            summary=f"#{event.seq} {event.action}",
+        )
+        return snapshot
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _check(self, name: str, req: ActionRequest) -> Facts:
+        facts, refusal = self.machine.check(
+            name, req.actor, req.payload, workflow.now(), self.snapshot or self._blank(), req.expected_version
+        )
+        if refusal is not None:
+            raise refusal_error(refusal)
+        assert facts is not None
+        return facts
+
+    def _answer(self, req: ActionRequest) -> CaseSnapshot | None:
+        """A retry with a known Idempotency-Key gets the first answer; a reuse with another body is refused."""
+        known = self.answers.get(req.idempotency_key or "")
+        if known is None:
+            return None
+        if known.request_hash != req.request_hash:
+            raise refusal_error(Refusal(
+                kind="idempotency", rule="IDEMPOTENCY_KEY_REUSED",
+                detail="this Idempotency-Key was used with another request", detail_zh="该幂等键已用于其他请求",
+            ))
+        return known.snapshot
+
+    def _remember(self, key: str, answer: IdempotentAnswer) -> None:
+        self.answers[key] = answer
+        while len(self.answers) > REMEMBERED_ANSWERS:
+            del self.answers[next(iter(self.answers))]
+
+    def _request(self, args: Sequence[RawValue]) -> ActionRequest:
+        if len(args) != 1:
+            raise ApplicationError("an action takes exactly one ActionRequest", type="BadRequest", non_retryable=True)
+        return workflow.payload_converter().from_payload(args[0].payload, ActionRequest)
+
+    def _blank(self) -> CaseSnapshot:
+        now = workflow.now()
+        s = self.start
+        return CaseSnapshot(id=s.case_id, programme=s.programme, profile=s.profile, state="", region="",
+                            created_at=now, updated_at=now)
+
+    def _case(self) -> CaseSnapshot:
+        assert self.snapshot is not None
+        return self.snapshot
+
+    def _details(self, s: CaseSnapshot, e: AuditEvent) -> str:
+        lines = [f"**{self.lifecycle.zh}** · {s.title}", f"状态：{self.lifecycle.state_label(s.state)} (`{s.state}`)",
+                 f"版本 {s.version} · 最近操作 `{e.action}` by {e.actor.role.zh}"]
+        lines += [f"期限 {d.label}: {d.due_at.isoformat()}{' ✓' if d.met else ''}" for d in s.deadlines]
+        return "\n\n".join(lines)
+
+    def _history_full(self) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > HISTORY_LIMIT

@@ -1,0 +1,333 @@
+"""A programme's lifecycle as data: states, actions, roles, rules, timers.
+
+One `Lifecycle` per programme is the single definition that the workflow's validator, the API's
+`allowed_actions`, `GET /api/v1/programmes/{p}`, the diagrams and the tests all read. It is pure:
+facts (the case, the actor, the payload, the time) come in as arguments.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from transitions import Machine
+
+# model_override=True binds nothing to our model (we fire events directly) and logs each skip
+logging.getLogger("transitions.core").setLevel(logging.ERROR)
+
+from zhanwu.schemas.common import (
+    Actor,
+    AuditEvent,
+    CaseSnapshot,
+    Deadline,
+    Labelled,
+    Refusal,
+    Role,
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything a rule may look at. Rules never read a clock or a database."""
+
+    case: CaseSnapshot
+    actor: Actor
+    payload: BaseModel
+    now: datetime
+    profile: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Violation:
+    detail: str
+    detail_zh: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    clause: str
+    title_zh: str
+    title_en: str
+    check: Callable[[Facts], Violation | None]
+
+    def refusal(self, facts: Facts) -> Refusal | None:
+        v = self.check(facts)
+        if v is None:
+            return None
+        return Refusal(kind="rule", rule=self.id, clause=self.clause, detail=v.detail, detail_zh=v.detail_zh, extra=v.extra)
+
+
+Effect = Callable[[CaseSnapshot, Facts], None]
+
+
+def no_effect(draft: CaseSnapshot, facts: Facts) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Action:
+    key: Labelled
+    sources: tuple[Labelled, ...]  # empty: the action creates the case
+    dest: Labelled | None  # None: the case stays in its state
+    roles: tuple[Role, ...]
+    payload: type[BaseModel]
+    rules: tuple[Rule, ...] = ()
+    effect: Effect = no_effect
+    clause: str = ""
+    claim: Claim | None = None
+
+    @property
+    def creates(self) -> bool:
+        return not self.sources
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A rule across cases (one lead doctor, one station): the store grants `key` to one case at a
+    time under a unique constraint; it is freed when the holding case ends."""
+
+    id: str
+    clause: str
+    title_zh: str
+    title_en: str
+    key: Callable[[Facts], str]
+    detail: str
+    detail_zh: str
+
+    def refusal(self, holder: str) -> Refusal:
+        return Refusal(kind="rule", rule=self.id, clause=self.clause, detail=self.detail, detail_zh=self.detail_zh,
+                       extra={"held_by": holder})
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A deadline owned by the case: `due` gives its instant (or None when it does not apply), `met`
+    whether it is satisfied; when it passes unmet the system fires `action`."""
+
+    kind: str
+    zh: str
+    en: str
+    due: Callable[[CaseSnapshot], datetime | None]
+    met: Callable[[CaseSnapshot], bool]
+    action: Labelled
+
+
+@dataclass(frozen=True)
+class Scope:
+    """An actor's jurisdiction, as data the store can also turn into a query: a district acts in its
+    region, a city in its city (region prefix), a sector department in its city and sector; a unit
+    or a person on the cases they are a party to (or, while a case names no party of their role,
+    on cases of their region)."""
+
+    everything: bool = False
+    region: str | None = None
+    city: str | None = None
+    sector: str | None = None
+    party: tuple[str, str] | None = None  # (role, subject)
+
+    @staticmethod
+    def of(actor: Actor) -> Scope:
+        match actor.role:
+            case Role.SYSTEM:
+                return Scope(everything=True)
+            case Role.DISTRICT_OFFICE:
+                return Scope(region=actor.region)
+            case Role.CITY_OFFICE:
+                return Scope(city=actor.city)
+            case Role.SECTOR_DEPARTMENT:
+                return Scope(city=actor.city, sector=actor.sector.value if actor.sector else "-")
+            case _:
+                return Scope(region=actor.region, party=(actor.role.value, actor.subject))
+
+    def covers(self, case: CaseSnapshot) -> bool:
+        if self.everything:
+            return True
+        if self.party is not None:
+            parties = case.parties.get(self.party[0])
+            return self.party[1] in parties if parties else case.region == self.region
+        return (
+            (self.region is None or case.region == self.region)
+            and (self.city is None or case.region[:4] == self.city)
+            and (self.sector is None or case.sector == self.sector)
+        )
+
+
+@dataclass
+class Lifecycle:
+    key: str
+    zh: str
+    en: str
+    id_prefix: str
+    states: type[Labelled]
+    finals: tuple[Labelled, ...]
+    actions: Sequence[Action]
+    timers: Sequence[Timer]
+    profiles: dict[str, dict[str, Any]]
+    default_profile: str
+    title: Callable[[CaseSnapshot], str] = lambda c: c.id
+
+    def __post_init__(self) -> None:
+        self.by_key = {a.key.value: a for a in self.actions}
+
+    # --- the machine -------------------------------------------------------------------------
+    def machine(self, state: str | None = None) -> CaseMachine:
+        return CaseMachine(self, state)
+
+    def transitions(self) -> list[dict[str, Any]]:
+        """The table in the shape `transitions.Machine` takes; creates start from a pseudo-state."""
+        return [
+            {
+                "trigger": a.key.value,
+                "source": [s.value for s in a.sources] or [CREATE],
+                "dest": a.dest.value if a.dest else "=",
+            }
+            for a in self.actions
+        ]
+
+    # --- reading -----------------------------------------------------------------------------
+    def visible(self, actor: Actor, case: CaseSnapshot) -> bool:
+        return Scope.of(actor).covers(case)
+
+    def available(self, state: str | None) -> list[Action]:
+        return [a for a in self.actions if (state or CREATE) in ([s.value for s in a.sources] or [CREATE])]
+
+    def allowed_actions(self, actor: Actor, case: CaseSnapshot) -> list[str]:
+        if not self.visible(actor, case):
+            return []
+        return [a.key.value for a in self.available(case.state) if actor.role in a.roles]
+
+    def deadlines(self, case: CaseSnapshot) -> list[Deadline]:
+        out = []
+        for t in self.timers:
+            due = t.due(case)
+            if due is not None:
+                out.append(Deadline(kind=t.kind, label=t.zh, label_en=t.en, due_at=due, met=t.met(case)))
+        return out
+
+    def next_timer(self, case: CaseSnapshot) -> tuple[Timer, datetime] | None:
+        open_ = [(t, d) for t in self.timers if (d := t.due(case)) is not None and not t.met(case)]
+        return min(open_, key=lambda td: td[1]) if open_ else None
+
+    def state_label(self, state: str) -> str:
+        return self.states(state).zh
+
+
+CREATE = "__new__"
+
+
+class CaseMachine:
+    """A `transitions` Machine for one case: the table decides which transitions exist, the rules
+    (attached as the transitions' conditions) decide whether they may fire now."""
+
+    def __init__(self, lifecycle: Lifecycle, state: str | None) -> None:
+        self.lifecycle = lifecycle
+        self.state = state or CREATE
+        transitions = lifecycle.transitions()
+        for t, action in zip(transitions, lifecycle.actions, strict=True):
+            t["conditions"] = [lambda event, rules=action.rules: all(r.check(event.kwargs["facts"]) is None for r in rules)]
+        self._machine = Machine(
+            model=self,
+            states=[CREATE, *(s.value for s in lifecycle.states)],
+            transitions=transitions,
+            initial=self.state,
+            auto_transitions=False,
+            model_override=True,
+            send_event=True,
+        )
+
+    def check(
+        self,
+        action_key: str,
+        actor: Actor,
+        payload: dict[str, Any],
+        now: datetime,
+        case: CaseSnapshot,
+        expected_version: int | None = None,
+    ) -> tuple[Facts | None, Refusal | None]:
+        """Decide whether `actor` may fire `action_key` on `case` now. For a create, `case` is the
+        blank case the workflow was started for. Returns the facts to apply with, or the refusal."""
+        lc = self.lifecycle
+        action = lc.by_key.get(action_key)
+        if action is None:
+            return None, _refuse("not_found", "ACTION", f"unknown action {action_key!r}", f"未知操作 {action_key!r}")
+        if actor.role not in action.roles:
+            allowed = ", ".join(r.value for r in action.roles)
+            return None, _refuse(
+                "forbidden", "ROLE", f"role {actor.role.value} may not {action_key}; allowed: {allowed}",
+                f"角色“{actor.role.zh}”无权执行“{action.key.zh}”", allowed_roles=[r.value for r in action.roles],
+            )
+        try:
+            parsed = action.payload.model_validate(payload)
+        except ValidationError as e:
+            return None, _refuse("invalid", "PAYLOAD", "invalid payload", "请求内容不合规", errors=_errors(e))
+        facts = Facts(case=case, actor=actor, payload=parsed, now=now, profile=lc.profiles[case.profile])
+        if action.creates and self.state == CREATE:
+            case = _draft(case, action, facts)
+            facts = Facts(case=case, actor=actor, payload=parsed, now=now, profile=facts.profile)
+        if not lc.visible(actor, case):
+            return None, _refuse("not_found", "JURISDICTION", "case not found", "案件不存在")
+        if expected_version is not None and expected_version != case.version:
+            return None, _refuse(
+                "version", "VERSION", f"case is at version {case.version}, not {expected_version}",
+                f"案件已更新至版本 {case.version}", version=case.version,
+            )
+        if action_key not in self._machine.get_triggers(self.state):
+            return None, self.state_refusal(action_key, actor, case)
+        for rule in action.rules:
+            if (refusal := rule.refusal(facts)) is not None:
+                others = [r.id for r in action.rules if r is not rule and r.check(facts) is not None]
+                if others:
+                    refusal.extra["also_violated"] = others
+                return None, refusal
+        return facts, None
+
+    def state_refusal(self, action_key: str, actor: Actor, case: CaseSnapshot) -> Refusal:
+        state = case.state if self.state != CREATE else None
+        label = self.lifecycle.state_label(state) if state else "未创建"
+        available = self.lifecycle.allowed_actions(actor, case) if state else []
+        return _refuse(
+            "state", "STATE", f"{action_key} is not available in state {state}",
+            f"当前状态“{label}”下不能执行该操作", state=state, available_actions=available,
+        )
+
+    def apply(self, action_key: str, facts: Facts) -> tuple[CaseSnapshot, AuditEvent]:
+        """Apply a checked action: the machine moves, the action's effect updates the case data.
+        Pure: the caller passes in the time and the actor."""
+        action = self.lifecycle.by_key[action_key]
+        before = None if self.state == CREATE else self.state
+        if not self._machine.events[action_key].trigger(self, facts=facts):
+            raise RuntimeError(f"{action_key} refused by the machine after its check passed")
+        draft = facts.case.model_copy(deep=True) if before else facts.case
+        if before:
+            action.effect(draft, facts)
+        draft.state = self.state
+        draft.version += 1
+        draft.updated_at = facts.now
+        draft.deadlines = self.lifecycle.deadlines(draft)
+        event = AuditEvent(
+            case_id=draft.id, programme=draft.programme, seq=draft.version, at=facts.now, actor=facts.actor,
+            action=action_key, from_state=before, to_state=draft.state,
+            rules=[r.id for r in action.rules], payload=facts.payload.model_dump(mode="json"),
+        )
+        return draft, event
+
+
+def _draft(blank: CaseSnapshot, action: Action, facts: Facts) -> CaseSnapshot:
+    draft = blank.model_copy(deep=True)
+    action.effect(draft, facts)
+    draft.created_at = facts.now
+    return draft
+
+
+def _refuse(kind: str, rule: str, detail: str, detail_zh: str, **extra: Any) -> Refusal:
+    return Refusal(kind=kind, rule=rule, detail=detail, detail_zh=detail_zh, extra=extra)
+
+
+def _errors(e: ValidationError) -> list[dict[str, Any]]:
+    return [{"loc": ["body", *e_["loc"]], "msg": e_["msg"], "type": e_["type"]} for e_ in e.errors(include_url=False)]

@@ -1,0 +1,10 @@
+"""Every programme, once: its lifecycle and its workflow class."""
+
+from __future__ import annotations
+
+from zhanwu.workflows.common.case_workflow import CaseWorkflow
+from zhanwu.workflows.common.lifecycle import Lifecycle
+from zhanwu.workflows.doctoral_workstation.workflow import DoctoralWorkstationWorkflow
+
+WORKFLOWS: dict[str, type[CaseWorkflow]] = {w.lifecycle.key: w for w in (DoctoralWorkstationWorkflow,)}
+LIFECYCLES: dict[str, Lifecycle] = {k: w.lifecycle for k, w in WORKFLOWS.items()}
