@@ -8,7 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError
 
 from zhanwu.schemas.common import Refusal
 
@@ -33,6 +35,8 @@ class Problem(Exception):
         extra: dict[str, Any] = dict(r.extra)
         if r.kind in ("rule", "state"):
             extra |= {"rule": r.rule, "clause": r.clause}
+        elif r.kind in ("idempotency", "version"):
+            extra["rule"] = r.rule
         if r.kind == "invalid":
             return cls(422, r.detail, r.detail_zh, errors=r.extra.get("errors", []))
         return cls(status, r.detail, r.detail_zh, RULES_BASE + r.rule if r.kind in ("rule", "state") else "about:blank",
@@ -65,6 +69,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem_response(Problem(exc.status_code, str(exc.detail)))
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(RPCError)
+    @app.exception_handler(OSError)
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("dependency unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return problem_response(Problem(503, "a backing service is unavailable; try again", "后端服务暂不可用，请稍后重试"),
+                                {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -73,6 +73,10 @@ class Gateway:
         self, lifecycle: Lifecycle, case: CaseSnapshot, action: str, actor: Actor, payload: dict[str, Any],
         key: str | None, expected_version: int | None,
     ) -> CaseSnapshot:
+        # refusals that do not depend on how fresh the store is are answered here; the rest by the case
+        _, refusal = lifecycle.machine(case.state).check(action, actor, payload, datetime.now(UTC), case)
+        if refusal is not None and refusal.kind in ("not_found", "forbidden", "invalid"):
+            raise Problem.from_refusal(refusal)
         digest = request_hash(action, payload)
         handle = self.client.get_workflow_handle(case.id)
         try:

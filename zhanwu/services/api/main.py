@@ -1,0 +1,46 @@
+"""The FastAPI app: one Temporal client and one database engine per process, made in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from zhanwu.services.api import errors
+from zhanwu.services.api.gateway import Gateway
+from zhanwu.services.api.routes import cases, health, programmes
+from zhanwu.services.store.repository import Store, make_engine
+from zhanwu.services.workers.main import connect
+from zhanwu.settings import Settings
+
+DESCRIPTION = """站务 Zhanwu — the lifecycles of talent-programme stations as durable workflows.
+
+Every `/api/v1` call carries `Authorization: Bearer <JWT>` (claims `sub`, `role`, `region`, `sector`).
+Errors are `application/problem+json`; a refused action is `409` naming the rule and its clause."""
+
+
+def create_app(settings: Settings | None = None, client: Client | None = None, store: Store | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = None
+        st = store
+        if st is None:
+            engine = make_engine(settings.db_url)
+            st = Store(engine)
+        cl = client or await connect(settings, lazy=True)
+        app.state.store = st
+        app.state.gateway = Gateway(cl, st, settings.task_queue, settings.temporal_timeout_s)
+        yield
+        if engine is not None:
+            await engine.dispose()
+
+    app = FastAPI(title="Zhanwu 站务", version="1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    errors.install(app)
+    for r in (health.router, programmes.router, cases.router):
+        app.include_router(r)
+    return app

@@ -1,0 +1,101 @@
+"""Cases: open, list, read, act, history. Each route: authenticate, parse, one call, answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Response
+
+from zhanwu.schemas.views import CasePage, CaseView, History
+from zhanwu.services.api.auth import CurrentActor
+from zhanwu.services.api.deps import GatewayDep, LifecycleDep, StoreDep, lifecycle
+from zhanwu.services.api.errors import Problem
+from zhanwu.services.api.views import case_view
+from zhanwu.services.store.repository import CaseFilter
+from zhanwu.workflows.common.lifecycle import Scope
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+Payload = Annotated[dict[str, Any], Body(description="the action's payload; its schema: GET /api/v1/programmes/{p}")]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+def _etag(response: Response, view: CaseView) -> CaseView:
+    response.headers["ETag"] = f'"{view.version}"'
+    return view
+
+
+@router.post("/programmes/{programme}/cases", status_code=201, response_model=CaseView)
+async def open_case(
+    lc: LifecycleDep, actor: CurrentActor, gw: GatewayDep, response: Response, payload: Payload,
+    action: Annotated[str | None, Query(description="the create action; default the programme's first")] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseView:
+    creates = [a.key.value for a in lc.actions if a.creates]
+    action = action or creates[0]
+    if action not in creates:
+        raise Problem(422, f"action must be one of {creates}", f"创建操作须为 {creates} 之一")
+    snapshot = await gw.open(lc, action, actor, payload, idempotency_key)
+    response.headers["Location"] = f"/api/v1/cases/{snapshot.id}"
+    return _etag(response, case_view(lc, snapshot, actor, datetime.now(UTC)))
+
+
+@router.get("/programmes/{programme}/cases", response_model=CasePage)
+async def list_cases(
+    lc: LifecycleDep, actor: CurrentActor, store: StoreDep,
+    state: str | None = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{6}$", description="a region, or a city (ending 00)")] = None,
+    tier: str | None = None,
+    overdue: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="title contains, or the case id")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> CasePage:
+    now = datetime.now(UTC)
+    try:
+        items, nxt = await store.list_cases(
+            CaseFilter(lc.key, state, region, tier, overdue, q), Scope.of(actor), now, limit, cursor
+        )
+    except ValueError:
+        raise Problem(422, "invalid cursor", "分页游标无效", errors=[{"loc": ["query", "cursor"], "msg": "invalid"}]) from None
+    return CasePage(items=[case_view(lc, c, actor, now) for c in items], next_cursor=nxt)
+
+
+@router.get("/cases/{case_id}", response_model=CaseView)
+async def get_case(case_id: str, actor: CurrentActor, store: StoreDep, response: Response) -> CaseView:
+    case = await _visible_case(store, case_id, actor)
+    return _etag(response, case_view(lifecycle(case.programme), case, actor, datetime.now(UTC)))
+
+
+@router.post("/cases/{case_id}/actions/{action}", response_model=CaseView)
+async def act(
+    case_id: str, action: str, actor: CurrentActor, store: StoreDep, gw: GatewayDep, response: Response,
+    payload: Payload, idempotency_key: IdempotencyKey = None,
+    if_match: Annotated[str | None, Header(alias="If-Match", description='"<version>" from ETag')] = None,
+) -> CaseView:
+    case = await _visible_case(store, case_id, actor)
+    lc = lifecycle(case.programme)
+    snapshot = await gw.act(lc, case, action, actor, payload, idempotency_key, _version(if_match))
+    return _etag(response, case_view(lc, snapshot, actor, datetime.now(UTC)))
+
+
+@router.get("/cases/{case_id}/history", response_model=History)
+async def history(case_id: str, actor: CurrentActor, store: StoreDep) -> History:
+    await _visible_case(store, case_id, actor)
+    return History(items=await store.history(case_id))
+
+
+async def _visible_case(store, case_id: str, actor):  # noqa: ANN001, ANN202
+    case = await store.get_case(case_id)
+    if case is None or not lifecycle(case.programme).visible(actor, case):
+        raise Problem(404, f"case {case_id} not found", "案件不存在")
+    return case
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise Problem(412, 'If-Match must be "<version>"', "If-Match 须为案件版本号") from None
