@@ -1,0 +1,35 @@
+"""Recorded histories replay on today's workflow code without non-determinism. A workflow change
+that breaks one needs `workflow.patched(...)`; record a new history with `python -m tests.replay.record`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from tests.replay.record import CAN_HISTORY_LIMIT
+from zhanwu.services.workers.main import workflow_runner
+from zhanwu.workflows.common import case_workflow
+from zhanwu.workflows.registry import WORKFLOWS
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def test_there_are_histories_including_a_continued_run() -> None:
+    names = [p.stem for p in HISTORIES]
+    assert any("continued_as_new_run1" in n for n in names) and any("run2" in n for n in names)
+    assert any("revoked_by_deadline" in n for n in names)
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_history_replays(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "continued_as_new" in path.stem:
+        monkeypatch.setattr(case_workflow, "HISTORY_LIMIT", CAN_HISTORY_LIMIT)
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(workflows=list(WORKFLOWS.values()), data_converter=pydantic_data_converter,
+                        workflow_runner=workflow_runner())
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None
