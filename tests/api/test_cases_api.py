@@ -61,7 +61,7 @@ async def test_auth_401_403_404(api, auth, settings) -> None:
     assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
     forged = jwt.encode({"sub": "x", "role": "city_office", "region": "140700", "iss": settings.jwt_issuer,
                          "aud": settings.jwt_audience, "exp": datetime.now(UTC) + timedelta(minutes=5)},
-                        "another-secret", algorithm="HS256")
+                        "another-secret-of-thirty-two-bytes-x", algorithm="HS256")
     assert (await api.get(url, headers={"Authorization": f"Bearer {forged}"})).status_code == 401
     # wrong role for the action: 403, nothing changed
     r = await act(api, auth, case["id"], "begin_cultivation", CITY)
