@@ -95,6 +95,8 @@ def cmd_dev(settings: Settings) -> None:
         children.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
 
     def stop(*_: object) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not abandon children mid-stop
+            signal.signal(sig, signal.SIG_IGN)
         for c in children:
             if c.poll() is None:
                 c.terminate()
