@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, not_, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from zhanwu.schemas.common import AuditEvent, CaseSnapshot, Projection
 from zhanwu.services.store.models import AuditRecord, Case, CaseParty, Claim, Counter, OpenRequest

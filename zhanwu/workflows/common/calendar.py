@@ -23,8 +23,11 @@ def _public(year: int) -> holidays.HolidayBase:
 
 
 def last_day_rolled(day: date) -> date:
-    """第二百零三条: when the last day is a statutory holiday, the first day after it ends the period."""
-    while day in _public(day.year):
+    """第二百零三条: when the last day is a statutory rest day (法定休假日: a public holiday, or a Saturday or
+    Sunday that is not a 调休 make-up working day), the first working day after it ends the period. The
+    calendar lists only the holidays themselves, not the weekend days inside a holiday break (2026-10-04
+    within 国庆 10-01..10-07), so the roll goes on to the first working day."""
+    while not _public(day.year).is_working_day(day):
         day += timedelta(days=1)
     return day
 
@@ -35,9 +38,10 @@ def end_of_day(day: date) -> datetime:
 
 
 def deadline_instant(value: date | datetime) -> datetime:
-    """A deadline given as a date ends at 24:00 of that day (rolled past a holiday); an exact instant stays."""
+    """A deadline given as a date ends at 24:00 of that day (rolled past a holiday); an exact instant stays.
+    An instant without a zone is read as Asia/Shanghai time (never the host's zone)."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC)
+        return (value if value.tzinfo else value.replace(tzinfo=SHANGHAI)).astimezone(UTC)
     return end_of_day(last_day_rolled(value))
 
 

@@ -63,7 +63,7 @@ class CaseWorkflow:
     async def run_case(self, start: CaseStart) -> CaseSnapshot | None:
         try:
             await workflow.wait_condition(lambda: self.snapshot is not None, timeout=OPEN_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
         fired: set[tuple[str, str]] = set()
         while True:
@@ -83,11 +83,11 @@ class CaseWorkflow:
             version = case.version
             try:
                 await workflow.wait_condition(
-                    lambda: self._case().version != version or self._history_full(),
+                    lambda: self._case().version != version or self._history_full(),  # noqa: B023 - awaited here
                     timeout=max(nxt[1] - workflow.now(), timedelta(0)) if nxt else None,
                     timeout_summary=nxt[0].zh if nxt else None,
                 )
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 assert nxt is not None
                 fired.add((nxt[0].kind, nxt[1].isoformat()))
                 await self._fire(nxt[0])

@@ -14,10 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import to_json
 from transitions import Machine
-
-# model_override=True binds nothing to our model (we fire events directly) and logs each skip
-logging.getLogger("transitions.core").setLevel(logging.ERROR)
 
 from zhanwu.schemas.common import (
     Actor,
@@ -220,6 +218,9 @@ class Lifecycle:
 
 CREATE = "__new__"
 
+# model_override=True binds nothing to our model (we fire events directly) and logs each skip
+logging.getLogger("transitions.core").setLevel(logging.ERROR)
+
 
 class CaseMachine:
     """A `transitions` Machine for one case: the table decides which transitions exist, the rules
@@ -263,7 +264,9 @@ class CaseMachine:
                 f"角色“{actor.role.zh}”无权执行“{action.key.zh}”", allowed_roles=[r.value for r in action.roles],
             )
         try:
-            parsed = action.payload.model_validate(payload)
+            # validated as the JSON it arrives as: in Python mode a "YYYY-MM-DD" string given to a
+            # `datetime | date` field becomes a naive midnight datetime instead of a date
+            parsed = action.payload.model_validate_json(to_json(payload))
         except ValidationError as e:
             return None, _refuse("invalid", "PAYLOAD", "invalid payload", "请求内容不合规", errors=validation_errors(e))
         facts = Facts(case=case, actor=actor, payload=parsed, now=now, profile=lc.profiles[case.profile])

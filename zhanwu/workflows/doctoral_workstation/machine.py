@@ -118,6 +118,20 @@ def _agreements(f: Facts) -> Violation | None:
     )
 
 
+FILED_TIERS = (Tier.KEY_IMPROVEMENT, Tier.DEMONSTRATION)
+
+
+def _filed_tier(f: Facts) -> Violation | None:
+    assert isinstance(f.payload, SetTier)
+    if f.payload.tier in FILED_TIERS:
+        return None
+    return Violation(
+        f"a filed station is {' or '.join(t.value for t in FILED_TIERS)}; {f.payload.tier.value} is for stations not yet filed",
+        f"已备案站点的梯次为{'或'.join(t.zh for t in FILED_TIERS)}，“{f.payload.tier.zh}”仅适用于未备案站点",
+        {"allowed": [t.value for t in FILED_TIERS]},
+    )
+
+
 def _deadline_future(f: Facts) -> Violation | None:
     assert isinstance(f.payload, IssueRectification)
     if deadline_instant(f.payload.deadline) > f.now:
@@ -142,6 +156,8 @@ FIVE_CONDITIONS = Rule("DW-FIVE-CONDITIONS", "000 §二(一)", "建站单位具�
 TEAM_SIZE = Rule("DW-TEAM-SIZE", "000 §二(二)", "团队不少于3名，博士不少于1名", "team of 3 incl. a doctor", _team_size)
 NO_AFFILIATION = Rule("DW-NO-AFFILIATION", "000 §二(二)", "与建站单位无人事隶属关系", "no affiliation with host", _no_affiliation)
 AGREEMENTS = Rule("DW-AGREEMENTS", "000 §二(三)", "签订共建协议和项目合作协议", "both agreements signed", _agreements)
+FILED_TIER = Rule("DW-TIER", "000 §四(四)", "备案站点梯次为重点提升或示范引领", "filed tier is key improvement or demonstration",
+                  _filed_tier)
 DEADLINE_FUTURE = Rule("DW-DEADLINE", "000 §四(四)", "限期整改的期限须在将来", "deadline in the future", _deadline_future)
 REPORT_SUBMITTED = Rule("DW-RECT-REPORT", "000 §四(四)", "整改报告已提交", "rectification report submitted", _report_submitted)
 UNREPORTED = Rule("DW-RECT-LAPSED", "000 §四(四)", "整改期满未提交整改报告", "deadline passed unreported", _deadline_passed_unreported)
@@ -247,7 +263,7 @@ LIFECYCLE = Lifecycle(
         Action(A.RETURN_FOR_REVISION, (S.FILING_SUBMITTED, S.RECOMMENDED), S.CULTIVATING, (DISTRICT, SECTOR, CITY),
                Reason, effect=_note("returned"), clause="000 §四(三)"),
         Action(A.APPROVE_FILING, (S.RECOMMENDED,), S.FILED, (CITY,), Note, FILING_RULES, _approve, "000 §四(三)"),
-        Action(A.SET_TIER, (S.FILED,), None, (CITY, DISTRICT), SetTier, effect=_set_tier, clause="000 §四(四)"),
+        Action(A.SET_TIER, (S.FILED,), None, (CITY, DISTRICT), SetTier, (FILED_TIER,), _set_tier, "000 §四(四)"),
         Action(A.ISSUE_RECTIFICATION, (S.FILED,), S.RECTIFYING, (CITY,), IssueRectification, (DEADLINE_FUTURE,),
                _issue_rectification, "000 §四(四)"),
         Action(A.SUBMIT_RECTIFICATION, (S.RECTIFYING,), None, (HOST,), RectificationReport,
