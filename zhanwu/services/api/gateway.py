@@ -138,6 +138,10 @@ class Gateway:
             if e.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
                 raise UNAVAILABLE from None
             raise
+        except RuntimeError as e:  # the lazy client's first connect failed
+            if str(e).startswith("Failed client connect"):
+                raise UNAVAILABLE from None
+            raise
 
     async def _update(self, call: Awaitable[CaseSnapshot]) -> CaseSnapshot:
         try:
