@@ -2,7 +2,7 @@
 
 A period whose last day is a statutory holiday ends on the first working day after it; it ends at
 24:00 Asia/Shanghai of its last day. The China calendar of the `holidays` package knows the
-holidays; its version is recorded on each case that uses it (`CALENDAR_VERSION`).
+holidays. Pinning its version per case is left to the calendar service (issue 6).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import holidays
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-CALENDAR_VERSION = f"holidays-{holidays.__version__}"
 
 
 @cache
