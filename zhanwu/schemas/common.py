@@ -100,6 +100,11 @@ class CaseSnapshot(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def blank(cls, case_id: str, programme: str, profile: str, now: datetime) -> CaseSnapshot:
+        """The case before its create action: what a create is checked against."""
+        return cls(id=case_id, programme=programme, profile=profile, state="", region="", created_at=now, updated_at=now)
+
     @field_validator("deadlines")
     @classmethod
     def _sorted(cls, v: list[Deadline]) -> list[Deadline]:

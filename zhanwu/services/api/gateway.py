@@ -47,8 +47,7 @@ class Gateway:
         self, lifecycle: Lifecycle, action: str, actor: Actor, payload: dict[str, Any], key: str | None
     ) -> CaseSnapshot:
         now = datetime.now(UTC)
-        blank = CaseSnapshot(id="", programme=lifecycle.key, profile=lifecycle.default_profile, state="", region="",
-                             created_at=now, updated_at=now)
+        blank = CaseSnapshot.blank("", lifecycle.key, lifecycle.default_profile, now)
         facts, refusal = lifecycle.machine().check(action, actor, payload, now, blank)
         if refusal is not None:
             raise Problem.from_refusal(refusal)

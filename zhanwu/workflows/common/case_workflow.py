@@ -152,9 +152,9 @@ class CaseWorkflow:
 
     # --- helpers -----------------------------------------------------------------------------
     def _check(self, name: str, req: ActionRequest) -> Facts:
-        facts, refusal = self.machine.check(
-            name, req.actor, req.payload, workflow.now(), self.snapshot or self._blank(), req.expected_version
-        )
+        s = self.start
+        case = self.snapshot or CaseSnapshot.blank(s.case_id, s.programme, s.profile, workflow.now())
+        facts, refusal = self.machine.check(name, req.actor, req.payload, workflow.now(), case, req.expected_version)
         if refusal is not None:
             raise refusal_error(refusal)
         assert facts is not None
@@ -181,12 +181,6 @@ class CaseWorkflow:
         if len(args) != 1:
             raise ApplicationError("an action takes exactly one ActionRequest", type="BadRequest", non_retryable=True)
         return workflow.payload_converter().from_payload(args[0].payload, ActionRequest)
-
-    def _blank(self) -> CaseSnapshot:
-        now = workflow.now()
-        s = self.start
-        return CaseSnapshot(id=s.case_id, programme=s.programme, profile=s.profile, state="", region="",
-                            created_at=now, updated_at=now)
 
     def _case(self) -> CaseSnapshot:
         assert self.snapshot is not None

@@ -24,7 +24,7 @@ from zhanwu.schemas.doctoral_workstation import (
     State as S,
 )
 from zhanwu.workflows.common.calendar import deadline_instant, local_date
-from zhanwu.workflows.common.lifecycle import Action, Claim, Facts, Lifecycle, Rule, Timer, Violation
+from zhanwu.workflows.common.lifecycle import Action, Claim, Effect, Facts, Lifecycle, Rule, Timer, Violation
 
 PROFILES = {
     "jinzhong@1": {
@@ -228,7 +228,9 @@ def _close_rectification(d: CaseSnapshot, f: Facts) -> None:
     d.data["rectification"] = None
 
 
-def _note(key: str):  # noqa: ANN202 - an effect that records who did it, when, and the note or reason
+def _note(key: str) -> Effect:
+    """An effect that records who did it, when, and the note or reason."""
+
     def effect(d: CaseSnapshot, f: Facts) -> None:
         d.data[key] = {"by": f.actor.role.value, "at": f.now.isoformat(), **f.payload.model_dump(mode="json")}
 

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response
 
+from zhanwu.schemas.common import Actor, CaseSnapshot
 from zhanwu.schemas.views import CasePage, CaseView, History
 from zhanwu.services.api.auth import CurrentActor
 from zhanwu.services.api.deps import GatewayDep, LifecycleDep, StoreDep, lifecycle
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.views import case_view
-from zhanwu.services.store.repository import CaseFilter
+from zhanwu.services.store.repository import CaseFilter, Store
 from zhanwu.workflows.common.lifecycle import Scope
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -85,7 +86,7 @@ async def history(case_id: str, actor: CurrentActor, store: StoreDep) -> History
     return History(items=await store.history(case_id))
 
 
-async def _visible_case(store, case_id: str, actor):  # noqa: ANN001, ANN202
+async def _visible_case(store: Store, case_id: str, actor: Actor) -> CaseSnapshot:
     case = await store.get_case(case_id)
     if case is None or not lifecycle(case.programme).visible(actor, case):
         raise Problem(404, f"case {case_id} not found", "案件不存在")
