@@ -46,6 +46,14 @@ class Sector(Labelled):
 
 
 REGION_PATTERN = r"^[1-9]\d{5}$"
+MUNICIPALITIES = ("11", "12", "31", "50")  # 直辖市: Beijing, Tianjin, Shanghai, Chongqing are cities at province level
+
+
+def region_prefix(code: str) -> str:
+    """The codes a region covers, as a prefix (GB/T 2260): 500000 → 50, 140700 → 1407, 140702 → 140702."""
+    if code.endswith("0000"):
+        return code[:2]
+    return code[:4] if code.endswith("00") else code
 
 
 class Actor(BaseModel):
@@ -60,7 +68,8 @@ class Actor(BaseModel):
 
     @property
     def city(self) -> str:
-        return self.region[:4]
+        """The prefix of the actor's city: four digits, or two for a municipality (Chongqing 50xxxx)."""
+        return self.region[:2] if self.region[:2] in MUNICIPALITIES else self.region[:4]
 
 
 class ActionRequest(BaseModel):
@@ -199,3 +208,25 @@ def _check_credit_code(v: str) -> str:
 CreditCode = Annotated[str, AfterValidator(_check_credit_code), Field(examples=["91140700MA0GRXKQ03"])]
 Region = Annotated[str, Field(pattern=REGION_PATTERN, examples=["140702"])]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class Payload(BaseModel):
+    """Base of every action payload: unknown fields are refused (422 naming them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Unit(Payload):
+    """A unit (enterprise, institute, public institution) as every programme identifies it."""
+
+    name: str = Field(min_length=1, max_length=200, examples=["晋中某新材料有限公司"])
+    credit_code: CreditCode
+    region: Region
+
+
+class Note(Payload):
+    note: str | None = Field(None, max_length=4000)
+
+
+class Reason(Payload):
+    reason: Text

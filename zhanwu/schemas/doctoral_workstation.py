@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from zhanwu.schemas.common import CreditCode, Labelled, Region, Sector, Text
+from zhanwu.schemas.common import Labelled, Payload, Sector, Text, Unit
 
 
 class State(Labelled):
@@ -60,22 +60,15 @@ class RecognitionKind(Labelled):
     PLAQUED_STATION = ("plaqued_station", "已挂牌博士工作站类机构", "plaqued doctoral station")
 
 
-class Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Unit(Payload):
-    name: str = Field(min_length=1, max_length=200, examples=["晋中某新材料有限公司"])
-    credit_code: CreditCode
+class HostUnit(Unit):
     kind: UnitKind
     sector: Sector
-    region: Region
 
 
 class OpenSurvey(Payload):
     """`000 §四(一)`: a district or sector department records a unit's intention to build a station."""
 
-    unit: Unit
+    unit: HostUnit
     intention: Text = Field(description="建站意向：技术需求或研发需求")
 
 
@@ -123,17 +116,9 @@ class ExistingRecognition(Payload):
 class RegisterExisting(Payload):
     """`000 §二(四)`: an already recognised station registers directly at filing_submitted."""
 
-    unit: Unit
+    unit: HostUnit
     recognition: ExistingRecognition
     filing: Filing
-
-
-class Note(Payload):
-    note: str | None = Field(None, max_length=4000)
-
-
-class Reason(Payload):
-    reason: Text
 
 
 class SetTier(Payload):

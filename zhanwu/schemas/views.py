@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from zhanwu.schemas.common import AuditEvent
 
@@ -40,6 +40,35 @@ class CaseView(BaseModel):
 class CasePage(BaseModel):
     items: list[CaseView]
     next_cursor: str | None
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(examples=["certify"])
+    case_ids: list[str] = Field(min_length=1, max_length=200, description="distinct case ids of this programme")
+    payload: dict[str, Any] = Field(default_factory=dict, description="the action's payload, the same for every case")
+
+    @field_validator("case_ids")
+    @classmethod
+    def _distinct(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("case ids must be distinct")
+        return v
+
+
+class BatchItem(BaseModel):
+    case_id: str
+    status: int = Field(description="200 applied; otherwise the status a single action would have answered")
+    case: CaseView | None = Field(None, description="the case after the action, when applied")
+    problem: dict[str, Any] | None = Field(None, description="the problem+json a single action would have answered")
+
+
+class BatchResult(BaseModel):
+    action: str
+    applied: int
+    refused: int
+    items: list[BatchItem] = Field(description="one per requested case, in the order asked")
 
 
 class History(BaseModel):

@@ -29,13 +29,14 @@ from zhanwu.services.api.errors import Problem
 from zhanwu.services.store.repository import Store
 from zhanwu.workflows.common.calendar import local_date
 from zhanwu.workflows.common.lifecycle import Lifecycle
-from zhanwu.workflows.registry import WORKFLOWS
+from zhanwu.workflows.registry import LIFECYCLES, WORKFLOWS
 
 T = TypeVar("T")
+BATCH_CONCURRENCY = 8  # cases of one batch in flight at once
 UNAVAILABLE = Problem(503, "the workflow service is unavailable; nothing was changed, try again", "流程服务暂不可用，请稍后重试")
 
 
-def request_hash(action: str, payload: dict[str, Any]) -> str:
+def request_hash(action: str, payload: Any) -> str:
     return hashlib.sha256(json.dumps([action, payload], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -44,17 +45,18 @@ class Gateway:
         self.client, self.store, self.task_queue, self.timeout_s = client, store, task_queue, timeout_s
 
     async def open(
-        self, lifecycle: Lifecycle, action: str, actor: Actor, payload: dict[str, Any], key: str | None
+        self, lifecycle: Lifecycle, action: str, actor: Actor, payload: dict[str, Any], key: str | None,
+        profile: str | None = None,
     ) -> CaseSnapshot:
-        now = datetime.now(UTC)
-        blank = CaseSnapshot.blank("", lifecycle.key, lifecycle.default_profile, now)
+        now, profile = datetime.now(UTC), profile or lifecycle.default_profile
+        blank = CaseSnapshot.blank("", lifecycle.key, profile, now)
         facts, refusal = lifecycle.machine().check(action, actor, payload, now, blank)
         if refusal is not None:
             raise Problem.from_refusal(refusal)
         assert facts is not None
-        draft, digest = facts.case, request_hash(action, payload)
+        draft, digest = facts.case, request_hash(action, [profile, payload])
         case_id = await self._case_id(lifecycle, draft, actor, key, digest, now)
-        start = CaseStart(case_id=case_id, programme=lifecycle.key, profile=lifecycle.default_profile)
+        start = CaseStart(case_id=case_id, programme=lifecycle.key, profile=profile)
         op = WithStartWorkflowOperation(
             WORKFLOWS[lifecycle.key].run, start, id=case_id, task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -89,6 +91,25 @@ class Gateway:
             if e.status is RPCStatusCode.NOT_FOUND:  # the case's workflow has completed: a final state
                 raise Problem.from_refusal(lifecycle.machine(case.state).state_refusal(action, actor, case)) from None
             raise
+
+    async def act_many(
+        self, lifecycle: Lifecycle, action: str, actor: Actor, case_ids: list[str], payload: dict[str, Any],
+        key: str | None,
+    ) -> list[CaseSnapshot | Problem]:
+        """The same action on many cases (a certification round): each case moves on its own and
+        answers for itself, so one refusal blocks no other. With an Idempotency-Key every case
+        remembers its answer, so retrying the whole batch applies nothing twice."""
+        gate = asyncio.Semaphore(BATCH_CONCURRENCY)
+
+        async def one(case_id: str) -> CaseSnapshot | Problem:
+            async with gate:
+                try:
+                    case = await visible_case(self.store, case_id, actor, lifecycle.key)
+                    return await self.act(lifecycle, case, action, actor, payload, key, None)
+                except Problem as p:
+                    return p
+
+        return list(await asyncio.gather(*(one(c) for c in case_ids)))
 
     async def worker_polling(self) -> bool:
         resp = await self._bounded(self.client.workflow_service.describe_task_queue(
@@ -150,6 +171,15 @@ class Gateway:
             if isinstance(cause, ApplicationError) and cause.type == "Refusal" and cause.details:
                 raise Problem.from_refusal(Refusal.model_validate(cause.details[0])) from None
             raise
+
+
+async def visible_case(store: Store, case_id: str, actor: Actor, programme: str | None = None) -> CaseSnapshot:
+    """The case from the read model, or 404 when it does not exist, lies outside the actor's
+    jurisdiction (saying so would leak it) or belongs to another programme than the one asked."""
+    case = await store.get_case(case_id)
+    if case is None or (programme and case.programme != programme) or not LIFECYCLES[case.programme].visible(actor, case):
+        raise Problem(404, f"case {case_id} not found", "案件不存在")
+    return case
 
 
 def _key_reused() -> Problem:

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from zhanwu.schemas.common import AuditEvent, CaseSnapshot, Projection
+from zhanwu.schemas.common import AuditEvent, CaseSnapshot, Projection, region_prefix
 from zhanwu.services.store.models import AuditRecord, Case, CaseParty, Claim, Counter, OpenRequest
 from zhanwu.workflows.common.lifecycle import Scope
 
@@ -128,7 +128,7 @@ class Store:
         if f.state:
             q = q.where(Case.state == f.state)
         if f.region:
-            q = q.where(Case.region.startswith(f.region.rstrip("0")) if f.region.endswith("00") else Case.region == f.region)
+            q = q.where(Case.region.startswith(region_prefix(f.region)))
         if f.tier:
             q = q.where(Case.tier == f.tier)
         if f.overdue is not None:

@@ -31,6 +31,15 @@ def last_day_rolled(day: date) -> date:
     return day
 
 
+def add_years(day: date, years: int) -> date:
+    """第二百零二条: a period in years ends on the corresponding day; a 29 February with no
+    corresponding day ends on the last day of that month (28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def end_of_day(day: date) -> datetime:
     """24:00 Asia/Shanghai of `day`, as a UTC instant."""
     return datetime.combine(day + timedelta(days=1), time(0), SHANGHAI).astimezone(UTC)

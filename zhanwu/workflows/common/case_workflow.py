@@ -59,6 +59,7 @@ class CaseWorkflow:
         self.answers: dict[str, IdempotentAnswer] = carried.answers if carried else {}
         self.machine: CaseMachine = self.lifecycle.machine(self.snapshot.state if self.snapshot else None)
         self.lock = asyncio.Lock()
+        self.boundary = False  # an action that ends a cycle was applied: continue as new
 
     async def run_case(self, start: CaseStart) -> CaseSnapshot | None:
         try:
@@ -71,7 +72,7 @@ class CaseWorkflow:
             if case.state in self.lifecycle.finals:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 return self._case()
-            if self._history_full():
+            if self.boundary or self._history_full():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
                     CaseStart(case_id=start.case_id, programme=start.programme, profile=start.profile,
@@ -138,6 +139,7 @@ class CaseWorkflow:
         """Apply and publish synchronously, then await the projection (the lock keeps order)."""
         snapshot, event = self.machine.apply(name, facts)
         self.snapshot = snapshot
+        self.boundary = self.boundary or self.lifecycle.by_key[name].new_run
         workflow.upsert_search_attributes([
             PROGRAMME.value_set(snapshot.programme), CASE_STATE.value_set(snapshot.state),
             REGION.value_set(snapshot.region), TIER.value_set(snapshot.tier or ""),

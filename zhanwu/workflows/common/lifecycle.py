@@ -68,6 +68,15 @@ def no_effect(draft: CaseSnapshot, facts: Facts) -> None:
     return None
 
 
+def note(key: str) -> Effect:
+    """An effect that records under `key` who did it, when, and the payload (a note or a reason)."""
+
+    def effect(d: CaseSnapshot, f: Facts) -> None:
+        d.data[key] = {"by": f.actor.role.value, "at": f.now.isoformat(), **f.payload.model_dump(mode="json")}
+
+    return effect
+
+
 @dataclass(frozen=True)
 class Action:
     key: Labelled
@@ -79,6 +88,7 @@ class Action:
     effect: Effect = no_effect
     clause: str = ""
     claim: Claim | None = None
+    new_run: bool = False  # a cycle boundary: the case continues as new after it, so each run stays short
 
     @property
     def creates(self) -> bool:
@@ -151,7 +161,7 @@ class Scope:
             return self.party[1] in parties if parties else case.region == self.region
         return (
             (self.region is None or case.region == self.region)
-            and (self.city is None or case.region[:4] == self.city)
+            and (self.city is None or case.region.startswith(self.city))
             and (self.sector is None or case.sector == self.sector)
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from zhanwu.schemas.common import CaseSnapshot, Role
+from zhanwu.schemas.common import CaseSnapshot, Note, Reason, Role
 from zhanwu.schemas.doctoral_workstation import (
     Action as A,
 )
@@ -12,9 +12,7 @@ from zhanwu.schemas.doctoral_workstation import (
     EmployerKind,
     Filing,
     IssueRectification,
-    Note,
     OpenSurvey,
-    Reason,
     RectificationReport,
     RegisterExisting,
     SetTier,
@@ -24,7 +22,7 @@ from zhanwu.schemas.doctoral_workstation import (
     State as S,
 )
 from zhanwu.workflows.common.calendar import deadline_instant, local_date
-from zhanwu.workflows.common.lifecycle import Action, Claim, Effect, Facts, Lifecycle, Rule, Timer, Violation
+from zhanwu.workflows.common.lifecycle import Action, Claim, Facts, Lifecycle, Rule, Timer, Violation, note
 
 PROFILES = {
     "jinzhong@1": {
@@ -228,15 +226,6 @@ def _close_rectification(d: CaseSnapshot, f: Facts) -> None:
     d.data["rectification"] = None
 
 
-def _note(key: str) -> Effect:
-    """An effect that records who did it, when, and the note or reason."""
-
-    def effect(d: CaseSnapshot, f: Facts) -> None:
-        d.data[key] = {"by": f.actor.role.value, "at": f.now.isoformat(), **f.payload.model_dump(mode="json")}
-
-    return effect
-
-
 def _rectification_due(c: CaseSnapshot) -> datetime | None:
     r = c.data.get("rectification")
     return datetime.fromisoformat(r["due_at"]) if c.state == S.RECTIFYING and r else None
@@ -257,13 +246,13 @@ LIFECYCLE = Lifecycle(
         Action(A.REGISTER_EXISTING, (), S.FILING_SUBMITTED, (HOST, DISTRICT, SECTOR), RegisterExisting,
                FILING_RULES, _open, "000 §二(四)", claim=LEAD_UNIQUE),
         Action(A.BEGIN_CULTIVATION, (S.SURVEYED,), S.CULTIVATING, (DISTRICT, SECTOR), Note,
-               effect=_note("cultivation"), clause="000 §四(二)"),
+               effect=note("cultivation"), clause="000 §四(二)"),
         Action(A.SUBMIT_FILING, (S.CULTIVATING,), S.FILING_SUBMITTED, (HOST, APPLICANT), Filing,
                FILING_RULES, _submit_filing, "000 §四(三)", claim=LEAD_UNIQUE),
         Action(A.RECOMMEND, (S.FILING_SUBMITTED,), S.RECOMMENDED, (DISTRICT, SECTOR), Note,
-               effect=_note("recommendation"), clause="000 §四(三)"),
+               effect=note("recommendation"), clause="000 §四(三)"),
         Action(A.RETURN_FOR_REVISION, (S.FILING_SUBMITTED, S.RECOMMENDED), S.CULTIVATING, (DISTRICT, SECTOR, CITY),
-               Reason, effect=_note("returned"), clause="000 §四(三)"),
+               Reason, effect=note("returned"), clause="000 §四(三)"),
         Action(A.APPROVE_FILING, (S.RECOMMENDED,), S.FILED, (CITY,), Note, FILING_RULES, _approve, "000 §四(三)"),
         Action(A.SET_TIER, (S.FILED,), None, (CITY, DISTRICT), SetTier, (FILED_TIER,), _set_tier, "000 §四(四)"),
         Action(A.ISSUE_RECTIFICATION, (S.FILED,), S.RECTIFYING, (CITY,), IssueRectification, (DEADLINE_FUTURE,),
@@ -273,10 +262,10 @@ LIFECYCLE = Lifecycle(
         Action(A.ACCEPT_RECTIFICATION, (S.RECTIFYING,), S.FILED, (CITY,), Note, (REPORT_SUBMITTED,),
                _close_rectification, "000 §四(四)"),
         Action(A.REJECT_RECTIFICATION, (S.RECTIFYING,), S.REVOKED, (CITY,), Reason, (REPORT_SUBMITTED,),
-               _note("revocation"), "000 §四(四)"),
+               note("revocation"), "000 §四(四)"),
         Action(A.RECTIFICATION_EXPIRED, (S.RECTIFYING,), S.REVOKED, (SYSTEM,), Note, (UNREPORTED,),
-               _note("revocation"), "000 §四(四)"),
-        Action(A.WITHDRAW, BEFORE_FILED, S.WITHDRAWN, (HOST,), Reason, effect=_note("withdrawal")),
+               note("revocation"), "000 §四(四)"),
+        Action(A.WITHDRAW, BEFORE_FILED, S.WITHDRAWN, (HOST,), Reason, effect=note("withdrawal")),
     ),
     timers=(
         Timer("rectification", "整改期限", "rectification deadline", _rectification_due,

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response
 
-from zhanwu.schemas.common import Actor, CaseSnapshot
-from zhanwu.schemas.views import CasePage, CaseView, History
+from zhanwu.schemas.views import BatchItem, BatchRequest, BatchResult, CasePage, CaseView, History
 from zhanwu.services.api.auth import CurrentActor
 from zhanwu.services.api.deps import GatewayDep, LifecycleDep, StoreDep, lifecycle
 from zhanwu.services.api.errors import Problem
+from zhanwu.services.api.gateway import visible_case
 from zhanwu.services.api.views import case_view
-from zhanwu.services.store.repository import CaseFilter, Store
+from zhanwu.services.store.repository import CaseFilter
 from zhanwu.workflows.common.lifecycle import Scope
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -30,15 +30,37 @@ def _etag(response: Response, view: CaseView) -> CaseView:
 async def open_case(
     lc: LifecycleDep, actor: CurrentActor, gw: GatewayDep, response: Response, payload: Payload,
     action: Annotated[str | None, Query(description="the create action; default the programme's first")] = None,
+    profile: Annotated[str | None, Query(description="the policy profile; default the programme's default")] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> CaseView:
     creates = [a.key.value for a in lc.actions if a.creates]
     action = action or creates[0]
     if action not in creates:
-        raise Problem(422, f"action must be one of {creates}", f"创建操作须为 {creates} 之一")
-    snapshot = await gw.open(lc, action, actor, payload, idempotency_key)
+        raise _bad_query("action", creates)
+    if profile is not None and profile not in lc.profiles:
+        raise _bad_query("profile", list(lc.profiles))
+    snapshot = await gw.open(lc, action, actor, payload, idempotency_key, profile)
     response.headers["Location"] = f"/api/v1/cases/{snapshot.id}"
     return _etag(response, case_view(lc, snapshot, actor, datetime.now(UTC)))
+
+
+@router.post("/programmes/{programme}/batches", response_model=BatchResult)
+async def batch(
+    lc: LifecycleDep, actor: CurrentActor, gw: GatewayDep, body: BatchRequest, idempotency_key: IdempotencyKey = None,
+) -> BatchResult:
+    """One action on many cases of the programme, e.g. a certification round 认定批次 (`002 §三`).
+    Each case is decided on its own; the answer lists per case what happened."""
+    if body.action not in lc.by_key or lc.by_key[body.action].creates:
+        raise _bad_query("action", [a.key.value for a in lc.actions if not a.creates], loc="body")
+    answers = await gw.act_many(lc, body.action, actor, body.case_ids, body.payload, idempotency_key)
+    now = datetime.now(UTC)
+    items = [
+        BatchItem(case_id=c, status=a.status, problem=a.body()) if isinstance(a, Problem)
+        else BatchItem(case_id=c, status=200, case=case_view(lc, a, actor, now))
+        for c, a in zip(body.case_ids, answers, strict=True)
+    ]
+    return BatchResult(action=body.action, applied=sum(i.status == 200 for i in items),
+                       refused=sum(i.status != 200 for i in items), items=items)
 
 
 @router.get("/programmes/{programme}/cases", response_model=CasePage)
@@ -64,7 +86,7 @@ async def list_cases(
 
 @router.get("/cases/{case_id}", response_model=CaseView)
 async def get_case(case_id: str, actor: CurrentActor, store: StoreDep, response: Response) -> CaseView:
-    case = await _visible_case(store, case_id, actor)
+    case = await visible_case(store, case_id, actor)
     return _etag(response, case_view(lifecycle(case.programme), case, actor, datetime.now(UTC)))
 
 
@@ -74,7 +96,7 @@ async def act(
     payload: Payload, idempotency_key: IdempotencyKey = None,
     if_match: Annotated[str | None, Header(alias="If-Match", description='"<version>" from ETag')] = None,
 ) -> CaseView:
-    case = await _visible_case(store, case_id, actor)
+    case = await visible_case(store, case_id, actor)
     lc = lifecycle(case.programme)
     snapshot = await gw.act(lc, case, action, actor, payload, idempotency_key, _version(if_match))
     return _etag(response, case_view(lc, snapshot, actor, datetime.now(UTC)))
@@ -82,15 +104,13 @@ async def act(
 
 @router.get("/cases/{case_id}/history", response_model=History)
 async def history(case_id: str, actor: CurrentActor, store: StoreDep) -> History:
-    await _visible_case(store, case_id, actor)
+    await visible_case(store, case_id, actor)
     return History(items=await store.history(case_id))
 
 
-async def _visible_case(store: Store, case_id: str, actor: Actor) -> CaseSnapshot:
-    case = await store.get_case(case_id)
-    if case is None or not lifecycle(case.programme).visible(actor, case):
-        raise Problem(404, f"case {case_id} not found", "案件不存在")
-    return case
+def _bad_query(field: str, allowed: list[str], loc: str = "query") -> Problem:
+    return Problem(422, f"{field} must be one of {allowed}", f"{field} 须为 {allowed} 之一",
+                   errors=[{"loc": [loc, field], "msg": f"must be one of {allowed}", "type": "enum"}])
 
 
 def _version(if_match: str | None) -> int | None:
