@@ -41,3 +41,36 @@ def filing(team_size: int = 3, lead_id: str = LEAD, doctors: int | None = None) 
         "team": team,
         "agreements": {"co_construction_signed_on": "2026-01-10", "project_cooperation_signed_on": "2026-01-12"},
     }
+
+
+# --- postdoc_workstation (seed 002, 重庆市) ------------------------------------------------------
+CQ_REGION, CQ_CITY, CQ_OTHER_REGION = "500106", "500000", "500112"  # 沙坪坝区, 重庆市, 渝北区
+CQ_UNIT_CODE, CQ_COUNTY_UNIT_CODE = "91500106MA5U7G1X2C", "91500229MA5U7G1X3Y"  # the second in 城口县 500229
+CQ_CITY_OFFICE = Actor(subject="cq-bgb-1", role=Role.CITY_OFFICE, region=CQ_CITY)
+CQ_DISTRICT = Actor(subject="spb-bgb-1", role=Role.DISTRICT_OFFICE, region=CQ_REGION)
+CQ_OTHER_DISTRICT = Actor(subject="yb-bgb-1", role=Role.DISTRICT_OFFICE, region=CQ_OTHER_REGION)
+CQ_HOST = Actor(subject=CQ_UNIT_CODE, role=Role.HOST_UNIT, region=CQ_REGION)
+BASIC = ("legal_person", "rd_institution", "research_team", "conditions_and_pay", "recruitment_plan", "management")
+RECOMMENDATION = ("platform", "leading_industry", "strategic_research", "little_giant", "candidate_agreed")
+
+
+def pd_unit(code: str = CQ_UNIT_CODE, region: str = CQ_REGION) -> dict[str, Any]:
+    return {"unit": {"name": "重庆某智能装备有限公司", "credit_code": code, "region": region, "kind": "enterprise"}}
+
+
+def pd_host(code: str = CQ_UNIT_CODE, region: str = CQ_REGION) -> Actor:
+    return Actor(subject=code, role=Role.HOST_UNIT, region=region)
+
+
+def application(basic: tuple[str, ...] = BASIC, recommendation: tuple[str, ...] = ("platform",),
+                unevidenced: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The conditions named are met with evidence; those in `unevidenced` are claimed with a blank one."""
+    def section(keys: tuple[str, ...], all_keys: tuple[str, ...]) -> dict[str, Any]:
+        out = {k: {"met": True, "evidence": f"证明材料：{k}"} for k in keys}
+        return out | {k: {"met": True, "evidence": " "} for k in unevidenced if k in all_keys}
+
+    return {"basic": section(basic, BASIC), "recommendation": section(recommendation, RECOMMENDATION)}
+
+
+def recruitment(on: str, name: str = "张博士") -> dict[str, Any]:
+    return {"postdoc_name": name, "recruited_on": on, "mobile_station": "重庆大学机械工程博士后科研流动站"}
