@@ -8,7 +8,6 @@ holidays. Pinning its version per case is left to the calendar service (issue 6)
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -16,9 +15,10 @@ import holidays
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-@cache
-def _public(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("CN", years=range(year - 1, year + 2))
+# Built once at import, outside any workflow: constructing a holidays calendar reads the locale for
+# its translations, which the workflow sandbox forbids (and a lazily built year would then fail in
+# whichever workflow first needed it). Years past the range are added on access, without the locale.
+CN_CALENDAR = holidays.country_holidays("CN", years=range(2000, 2101))
 
 
 def last_day_rolled(day: date) -> date:
@@ -26,7 +26,7 @@ def last_day_rolled(day: date) -> date:
     Sunday that is not a 调休 make-up working day), the first working day after it ends the period. The
     calendar lists only the holidays themselves, not the weekend days inside a holiday break (2026-10-04
     within 国庆 10-01..10-07), so the roll goes on to the first working day."""
-    while not _public(day.year).is_working_day(day):
+    while not CN_CALENDAR.is_working_day(day):
         day += timedelta(days=1)
     return day
 

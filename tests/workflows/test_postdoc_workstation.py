@@ -1,0 +1,191 @@
+"""The postdoctoral workstation on a time-skipping Temporal server with the real store: the
+non-recruitment window over years, recruitments, deregistration, batch certification, and one
+station's twelve years with every run's history bounded."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from tests.factories import (
+    CQ_CITY_OFFICE,
+    CQ_DISTRICT,
+    CQ_OTHER_DISTRICT,
+    application,
+    pd_host,
+    pd_unit,
+    recruitment,
+)
+from zhanwu.schemas.common import CaseSnapshot
+from zhanwu.services.api.errors import Problem
+from zhanwu.services.api.gateway import Gateway
+from zhanwu.services.store.repository import Store
+from zhanwu.workflows.common.calendar import local_date
+from zhanwu.workflows.postdoc_workstation.machine import LIFECYCLE as PD
+
+pytestmark = pytest.mark.usefixtures("worker")
+CODES = ["91500106MA5U7G1X2C", "91500106MA5U7G1X4J", "91500106MA5U7G1X6Q"]
+# events per run: the first run holds the application (four actions); every later run one cycle of
+# the station's life, ended by a recruitment or a window boundary, however many years it lasts
+FIRST_RUN_BOUND, CYCLE_RUN_BOUND = 60, 25
+
+
+@pytest.fixture
+def gw(env: WorkflowEnvironment, store: Store, task_queue: str) -> Gateway:
+    return Gateway(env.client, store, task_queue, timeout_s=30)
+
+
+async def act(gw: Gateway, case_id: str, action: str, actor, payload=None, key=None) -> CaseSnapshot:
+    case = await gw.store.get_case(case_id)
+    assert case is not None
+    return await gw.act(PD, case, action, actor, payload or {}, key, None)
+
+
+async def recommended(gw: Gateway, code: str = CODES[0]) -> str:
+    case_id = (await gw.open(PD, "create_application", pd_host(code), pd_unit(code), None)).id
+    await act(gw, case_id, "submit_application", pd_host(code), application())
+    await act(gw, case_id, "district_recommend", CQ_DISTRICT)
+    return case_id
+
+
+async def certified(gw: Gateway, code: str = CODES[0]) -> str:
+    case_id = await recommended(gw, code)
+    await act(gw, case_id, "certify", CQ_CITY_OFFICE, {"batch": "2026年第4批"})
+    return case_id
+
+
+async def until(store: Store, case_id: str, ok: Callable[[CaseSnapshot], bool]) -> CaseSnapshot:
+    """The projection lands a moment after the timer fires: wait for it (bounded)."""
+    for _ in range(200):
+        case = await store.get_case(case_id)
+        if case is not None and ok(case):
+            return case
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{case_id} never satisfied the condition; it is {case}")
+
+
+def due(case: CaseSnapshot, kind: str) -> datetime:
+    return next(d.due_at for d in case.deadlines if d.kind == kind)
+
+
+async def sleep_until(env: WorkflowEnvironment, instant: datetime, after: timedelta = timedelta(hours=1)) -> None:
+    await env.sleep(instant + after - await env.get_current_time())
+
+
+async def recruit(gw: Gateway, env: WorkflowEnvironment, case_id: str, code: str = CODES[0]) -> CaseSnapshot:
+    today = local_date(await env.get_current_time()).isoformat()
+    return await act(gw, case_id, "record_recruitment", pd_host(code), recruitment(today))
+
+
+async def test_no_recruitment_rectification_at_three_years_deregistered_at_four(gw: Gateway, env: WorkflowEnvironment) -> None:
+    case_id = await certified(gw)
+    case = await gw.store.get_case(case_id)
+    rectify, close = due(case, "non_recruitment_window"), due(case, "rectification_year_end")
+    await sleep_until(env, rectify, after=-timedelta(days=1))
+    assert (await gw.store.get_case(case_id)).state == "certified"
+    await sleep_until(env, rectify)
+    rect = await until(gw.store, case_id, lambda c: c.state == "rectification_period")
+    assert rect.data["rectification"]["ends_at"] == close.isoformat()
+    assert [d.kind for d in rect.deadlines] == ["rectification_year_end"]
+    await sleep_until(env, close)
+    gone = await until(gw.store, case_id, lambda c: c.state == "deregistered")
+    assert gone.data["deregistration"]["reason"] == "non_recruitment"
+    history = await gw.store.history(case_id)
+    assert [(h.action, h.actor.role) for h in history[-2:]] == [("window_lapsed", "system"),
+                                                                 ("deregister_non_recruitment", "system")]
+    assert [h.seq for h in history] == list(range(1, 7))
+    assert (await env.client.get_workflow_handle(case_id, result_type=CaseSnapshot).result()).state == "deregistered"
+
+
+async def test_recruitment_in_the_fourth_year_returns_to_certified(gw: Gateway, env: WorkflowEnvironment) -> None:
+    case_id = await certified(gw)
+    first = await gw.store.get_case(case_id)
+    await sleep_until(env, due(first, "non_recruitment_window"), after=timedelta(days=100))
+    await until(gw.store, case_id, lambda c: c.state == "rectification_period")
+    back = await recruit(gw, env, case_id)
+    assert back.state == "certified" and back.data["rectification"] is None
+    assert due(back, "non_recruitment_window") > due(first, "rectification_year_end")
+    await sleep_until(env, due(first, "rectification_year_end"), after=timedelta(days=30))
+    assert (await gw.store.get_case(case_id)).state == "certified"
+
+
+async def test_recruitment_in_year_two_restarts_the_window(gw: Gateway, env: WorkflowEnvironment) -> None:
+    case_id = await certified(gw)
+    first = await gw.store.get_case(case_id)
+    await env.sleep(timedelta(days=2 * 365))
+    restarted = await recruit(gw, env, case_id)
+    assert due(restarted, "non_recruitment_window") > due(first, "non_recruitment_window") + timedelta(days=700)
+    await sleep_until(env, due(first, "non_recruitment_window"), after=timedelta(days=30))
+    assert (await gw.store.get_case(case_id)).state == "certified"
+    await sleep_until(env, due(restarted, "non_recruitment_window"))
+    await until(gw.store, case_id, lambda c: c.state == "rectification_period")
+
+
+async def test_manual_deregistration_ends_the_case(gw: Gateway, env: WorkflowEnvironment) -> None:
+    case_id = await certified(gw)
+    with pytest.raises(Problem) as invalid:
+        await act(gw, case_id, "deregister", CQ_CITY_OFFICE, {"reason": "serious_violation"})
+    assert invalid.value.status == 422 and invalid.value.extra["errors"][0]["loc"] == ["body", "evidence"]
+    gone = await act(gw, case_id, "deregister", CQ_CITY_OFFICE,
+                     {"reason": "unable_to_continue", "evidence": "破产清算裁定书（2027）渝01破1号"})
+    assert gone.state == "deregistered" and gone.data["deregistration"]["clause"] == "002 §四(三)"
+    assert gone.deadlines == []
+    await env.client.get_workflow_handle(case_id).result()
+    with pytest.raises(Problem) as late:
+        await recruit(gw, env, case_id)
+    assert late.value.status == 409 and late.value.extra["rule"] == "STATE"
+
+
+async def test_batch_certification_one_refused_the_others_certified_retry_applies_nothing_twice(
+    gw: Gateway, env: WorkflowEnvironment
+) -> None:
+    ready = [await recommended(gw, code) for code in CODES[:2]]
+    not_ready = (await gw.open(PD, "create_application", pd_host(CODES[2]), pd_unit(CODES[2]), None)).id
+    ids = [ready[0], not_ready, ready[1], "pd-500106-2026-9999"]
+    payload = {"batch": "2026年第4批"}
+    answers = await gw.act_many(PD, "certify", CQ_CITY_OFFICE, ids, payload, "round-2026-4")
+    statuses = [200 if isinstance(a, CaseSnapshot) else a.status for a in answers]
+    assert statuses == [200, 409, 200, 404]
+    assert answers[1].extra["rule"] == "STATE" and answers[1].extra["state"] == "draft"
+    again = await gw.act_many(PD, "certify", CQ_CITY_OFFICE, ids, payload, "round-2026-4")
+    assert [a.version for a in again if isinstance(a, CaseSnapshot)] == [answers[0].version, answers[2].version]
+    for case_id in ready:
+        assert [h.action for h in await gw.store.history(case_id)].count("certify") == 1
+    outsider = await gw.act_many(PD, "district_recommend", CQ_OTHER_DISTRICT, ready, {}, None)
+    assert [p.status for p in outsider] == [404, 404]
+
+
+async def test_twelve_years_of_one_station_bounded_runs_and_a_gap_free_audit(gw: Gateway, env: WorkflowEnvironment) -> None:
+    case_id = await certified(gw)
+    handle = env.client.get_workflow_handle(case_id)
+    year = timedelta(days=365)
+    await env.sleep(year)
+    await recruit(gw, env, case_id)  # year 1
+    await env.sleep(2 * year)
+    case = await recruit(gw, env, case_id)  # year 3
+    await sleep_until(env, due(case, "non_recruitment_window"))  # year 6
+    await until(gw.store, case_id, lambda c: c.state == "rectification_period")
+    await env.sleep(year / 2)
+    await recruit(gw, env, case_id)  # year 6.5: back to certified
+    await env.sleep(year * 3 / 2)
+    case = await recruit(gw, env, case_id)  # year 8
+    await sleep_until(env, due(case, "rectification_year_end"))  # year 12
+    await until(gw.store, case_id, lambda c: c.state == "deregistered")
+    await handle.result()
+
+    lengths, run_id = [], (await handle.describe()).run_id
+    while run_id:  # from the last run back to the first
+        events = (await env.client.get_workflow_handle(case_id, run_id=run_id).fetch_history()).events
+        lengths.append(len(events))
+        run_id = events[0].workflow_execution_started_event_attributes.continued_execution_run_id
+    assert len(lengths) == 8 and lengths[-1] <= FIRST_RUN_BOUND and max(lengths[:-1]) <= CYCLE_RUN_BOUND, lengths
+    history = await gw.store.history(case_id)
+    assert [h.seq for h in history] == list(range(1, 12))
+    assert [h.action for h in history].count("record_recruitment") == 4
+    assert [h.action for h in history].count("window_lapsed") == 2
+    assert history[-1].action == "deregister_non_recruitment"
+    assert all(a.to_state == b.from_state for a, b in zip(history, history[1:], strict=False))
