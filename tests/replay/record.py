@@ -1,34 +1,142 @@
 """Record the histories the replay test replays: `python -m tests.replay.record`.
 
-Run it only to add a history (e.g. before changing a workflow); commit what it writes. Old
-histories stay: they are what running cases look like to a newer worker.
+Each scenario writes its histories only when they are missing: old histories stay as recorded,
+because they are what running cases look like to a newer worker. Add a scenario (e.g. before
+changing a workflow) and commit what it writes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from tests.factories import CITY, DISTRICT, HOST, filing, open_survey
+from tests.factories import (
+    CITY,
+    CQ_CITY_OFFICE,
+    CQ_DISTRICT,
+    CQ_HOST,
+    DISTRICT,
+    HOST,
+    application,
+    filing,
+    open_survey,
+    pd_unit,
+    recruitment,
+)
+from zhanwu.schemas.common import Actor, CaseSnapshot
+from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.migrate import upgrade_async
 from zhanwu.services.store.repository import Store, make_engine
 from zhanwu.services.workers.main import build_worker
 from zhanwu.services.workers.namespace import ensure_search_attributes
 from zhanwu.workflows.common import case_workflow
+from zhanwu.workflows.common.calendar import local_date
 from zhanwu.workflows.doctoral_workstation.machine import LIFECYCLE as DW
+from zhanwu.workflows.postdoc_workstation.machine import LIFECYCLE as PD
 
 HERE = Path(__file__).parent / "histories"
-CAN_HISTORY_LIMIT = 40  # the lowered limit the continued-as-new histories were recorded with
+CAN_HISTORY_LIMIT = 40  # the lowered limit the dw_continued_as_new histories were recorded with
+
+
+class Recorder:
+    def __init__(self, env: WorkflowEnvironment, store: Store) -> None:
+        self.env, self.store, self.gw = env, store, Gateway(env.client, store, "record", 30)
+
+    async def act(self, case_id: str, action: str, actor: Actor, payload: dict[str, Any] | None = None) -> CaseSnapshot:
+        case = await self.store.get_case(case_id)
+        assert case is not None
+        lc = DW if case.programme == DW.key else PD
+        return await self.gw.act(lc, case, action, actor, payload or {}, None, None)
+
+    async def runs(self, case_id: str) -> list[str]:
+        """The case's run ids, first to last."""
+        run_id, out = (await self.env.client.get_workflow_handle(case_id).describe()).run_id, []
+        while run_id:
+            out.insert(0, run_id)
+            history = await self.env.client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
+            run_id = history.events[0].workflow_execution_started_event_attributes.continued_execution_run_id
+        return out
+
+    async def save(self, case_id: str, name: str, run_id: str | None = None) -> None:
+        history = await self.env.client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
+        (HERE / f"{name}.json").write_text(history.to_json())
+
+
+async def dw_revoked_by_deadline(r: Recorder) -> None:
+    """Survey to revocation by the rectification deadline, with a return for revision on the way."""
+    c = (await r.gw.open(DW, "open_survey", DISTRICT, open_survey(), None)).id
+    await r.act(c, "begin_cultivation", DISTRICT)
+    await r.act(c, "submit_filing", HOST, filing(team_size=5))
+    await r.act(c, "return_for_revision", DISTRICT, {"reason": "材料不全"})
+    await r.act(c, "submit_filing", HOST, filing(team_size=5))
+    await r.act(c, "recommend", DISTRICT)
+    await r.act(c, "approve_filing", CITY)
+    await r.act(c, "set_tier", CITY, {"tier": "demonstration"})
+    due = (await r.env.get_current_time()) + timedelta(days=30)
+    await r.act(c, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due.isoformat()})
+    await r.env.sleep(timedelta(days=31))
+    await r.env.client.get_workflow_handle(c).result()
+    await r.save(c, "dw_full_lifecycle_revoked_by_deadline")
+
+
+async def dw_continued_as_new(r: Recorder) -> None:
+    """A case that continues as new (history limit lowered while recording), both runs."""
+    case_workflow.HISTORY_LIMIT = CAN_HISTORY_LIMIT
+    try:
+        code = "91110000600037341L"
+        c = (await r.gw.open(DW, "open_survey", DISTRICT, open_survey(code=code), None)).id
+        await r.act(c, "begin_cultivation", DISTRICT)
+        await r.act(c, "submit_filing", HOST.model_copy(update={"subject": code}), filing(lead_id="doc-lead-002"))
+        await r.act(c, "recommend", DISTRICT)
+        await r.act(c, "approve_filing", CITY)
+        for i in range(10):
+            await r.act(c, "set_tier", CITY, {"tier": "demonstration" if i % 2 == 0 else "key_improvement"})
+        for i, run_id in enumerate(await r.runs(c), 1):
+            await r.save(c, f"dw_continued_as_new_run{i}", run_id)
+    finally:
+        case_workflow.HISTORY_LIMIT = 4000
+
+
+async def pd_years_of_life(r: Recorder) -> None:
+    """A postdoc station: a refused submission, certification, a recruitment, a rectification year
+    and deregistration by the window; one history per run (it continues as new at each boundary)."""
+    c = (await r.gw.open(PD, "create_application", CQ_HOST, pd_unit(), None)).id
+    with contextlib.suppress(Problem):  # refused by PD-RECOMMEND: leaves no trace in the history
+        await r.act(c, "submit_application", CQ_HOST, application(recommendation=()))
+    await r.act(c, "submit_application", CQ_HOST, application())
+    await r.act(c, "district_recommend", CQ_DISTRICT)
+    await r.act(c, "certify", CQ_CITY_OFFICE, {"batch": "2026年第4批"})
+    await r.env.sleep(timedelta(days=400))
+    today = local_date(await r.env.get_current_time()).isoformat()
+    await r.act(c, "record_recruitment", CQ_HOST, recruitment(today))
+    await r.env.sleep(timedelta(days=5 * 365))
+    await r.env.client.get_workflow_handle(c).result()
+    for i, run_id in enumerate(await r.runs(c), 1):
+        await r.save(c, f"pd_years_of_life_run{i}", run_id)
+
+
+SCENARIOS: dict[str, Callable[[Recorder], Awaitable[None]]] = {
+    "dw_full_lifecycle_revoked_by_deadline": dw_revoked_by_deadline,
+    "dw_continued_as_new": dw_continued_as_new,
+    "pd_years_of_life": pd_years_of_life,
+}
 
 
 async def main() -> None:
+    missing = {k: f for k, f in SCENARIOS.items() if not list(HERE.glob(f"{k}*.json"))}
+    if not missing:
+        print("every scenario is recorded")
+        return
     tmp = Path(tempfile.mkdtemp())
     url = f"sqlite+aiosqlite:///{tmp / 'z.db'}"
     await upgrade_async(url)
@@ -38,45 +146,11 @@ async def main() -> None:
     )
     async with env, build_worker(env.client, store, "record"):
         await ensure_search_attributes(env.client)
-        gw = Gateway(env.client, store, "record", 30)
-
-        async def act(case_id, action, actor, payload=None):
-            return await gw.act(DW, await store.get_case(case_id), action, actor, payload or {}, None, None)
-
-        # 1. survey to revocation by the rectification deadline, with a refused action on the way
-        c = (await gw.open(DW, "open_survey", DISTRICT, open_survey(), None)).id
-        await act(c, "begin_cultivation", DISTRICT)
-        await act(c, "submit_filing", HOST, filing(team_size=5))
-        await act(c, "return_for_revision", DISTRICT, {"reason": "材料不全"})
-        await act(c, "submit_filing", HOST, filing(team_size=5))
-        await act(c, "recommend", DISTRICT)
-        await act(c, "approve_filing", CITY)
-        await act(c, "set_tier", CITY, {"tier": "demonstration"})
-        due = (await env.get_current_time()) + timedelta(days=30)
-        await act(c, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due.isoformat()})
-        await env.sleep(timedelta(days=31))
-        await env.client.get_workflow_handle(c).result()
-        await _save(env, c, "dw_full_lifecycle_revoked_by_deadline")
-
-        # 2. a case that continues as new (history limit lowered while recording), both runs
-        case_workflow.HISTORY_LIMIT = CAN_HISTORY_LIMIT
-        c = (await gw.open(DW, "open_survey", DISTRICT, open_survey(code="91110000600037341L"), None)).id
-        first = (await env.client.get_workflow_handle(c).describe()).run_id
-        await act(c, "begin_cultivation", DISTRICT)
-        await act(c, "submit_filing", HOST.model_copy(update={"subject": "91110000600037341L"}),
-                  filing(lead_id="doc-lead-002"))
-        await act(c, "recommend", DISTRICT)
-        await act(c, "approve_filing", CITY)
-        for i in range(10):
-            await act(c, "set_tier", CITY, {"tier": "demonstration" if i % 2 == 0 else "key_improvement"})
-        await _save(env, c, "dw_continued_as_new_run1", first)
-        await _save(env, c, "dw_continued_as_new_run2")
+        recorder = Recorder(env, store)
+        for name, scenario in missing.items():
+            print("recording", name)
+            await scenario(recorder)
     await store.engine.dispose()
-
-
-async def _save(env: WorkflowEnvironment, case_id: str, name: str, run_id: str | None = None) -> None:
-    history = await env.client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
-    (HERE / f"{name}.json").write_text(history.to_json())
 
 
 if __name__ == "__main__":

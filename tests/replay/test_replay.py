@@ -13,20 +13,21 @@ from temporalio.worker import Replayer
 from tests.replay.record import CAN_HISTORY_LIMIT
 from zhanwu.services.workers.main import workflow_runner
 from zhanwu.workflows.common import case_workflow
-from zhanwu.workflows.registry import WORKFLOWS
+from zhanwu.workflows.registry import LIFECYCLES, WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
-def test_there_are_histories_including_a_continued_run() -> None:
+def test_every_programme_has_histories_including_continued_runs() -> None:
     names = [p.stem for p in HISTORIES]
-    assert any("continued_as_new_run1" in n for n in names) and any("run2" in n for n in names)
-    assert any("revoked_by_deadline" in n for n in names)
+    assert {"dw_continued_as_new_run1", "dw_continued_as_new_run2", "dw_full_lifecycle_revoked_by_deadline"} <= set(names)
+    assert {f"pd_years_of_life_run{i}" for i in range(1, 5)} <= set(names)
+    assert {n.split("_")[0] for n in names} == {lc.id_prefix for lc in LIFECYCLES.values()}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if "continued_as_new" in path.stem:
+    if path.stem.startswith("dw_continued_as_new"):
         monkeypatch.setattr(case_workflow, "HISTORY_LIMIT", CAN_HISTORY_LIMIT)
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     replayer = Replayer(workflows=list(WORKFLOWS.values()), data_converter=pydantic_data_converter,
