@@ -2,7 +2,8 @@
 
 A doctoral workstation case is driven to `rectifying`; its deadline lapses with nobody calling and the
 workflow's timer revokes it. `zhanwu dev` is stopped with SIGINT (every child must exit), started again on
-the same var dir, and the case must still be there, unchanged.
+the same var dir, and the case must still be there, unchanged. Then postdoctoral workstations are
+applied for, certified in one batch (one refused), one recruits and another is deregistered.
 """
 
 from __future__ import annotations
@@ -19,11 +20,24 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-from tests.factories import CITY, DISTRICT, HOST, filing, open_survey
+from tests.factories import (
+    CITY,
+    CQ_CITY_OFFICE,
+    CQ_DISTRICT,
+    DISTRICT,
+    HOST,
+    application,
+    filing,
+    open_survey,
+    pd_host,
+    pd_unit,
+    recruitment,
+)
 from zhanwu.schemas.common import Actor
 from zhanwu.services.api.auth import mint_token
 from zhanwu.settings import Settings
@@ -31,6 +45,8 @@ from zhanwu.settings import Settings
 pytestmark = pytest.mark.e2e
 
 DW = "/api/v1/programmes/doctoral_workstation"
+PD = "/api/v1/programmes/postdoc_workstation"
+PD_CODES = ["91500106MA5U7G1X2C", "91500106MA5U7G1X4J", "91500106MA5U7G1X6Q"]
 READY_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 30
 EXPIRY_TIMEOUT_S = 30
@@ -284,6 +300,28 @@ def test_dev_timer_revokes_and_state_survives_restart(dev: Dev) -> None:
         assert {k: v for k, v in again.json().items() if k != "deadlines"} == {
             k: v for k, v in case.items() if k != "deadlines"}
         assert http.get(f"/api/v1/cases/{case_id}/history", headers=auth(CITY)).json()["items"] == history
+
+        # --- postdoctoral workstations: a certification round, a recruitment, a deregistration ------
+        stations = []
+        for code in PD_CODES:
+            r = http.post(f"{PD}/cases", json=pd_unit(code), headers=auth(pd_host(code)))
+            assert r.status_code == 201, r.text
+            stations.append(r.json()["id"])
+        for code, station in zip(PD_CODES[:2], stations, strict=False):
+            act(http, station, "submit_application", pd_host(code), application(), expect_state="submitted")
+            act(http, station, "district_recommend", CQ_DISTRICT, expect_state="district_recommended")
+        r = http.post(f"{PD}/batches", json={"action": "certify", "case_ids": stations, "payload": {"batch": "2026年第4批"}},
+                      headers=auth(CQ_CITY_OFFICE) | {"Idempotency-Key": f"round-{uuid.uuid4().hex[:8]}"})
+        assert r.status_code == 200 and [i["status"] for i in r.json()["items"]] == [200, 200, 409], r.text
+        today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+        recruited = act(http, stations[0], "record_recruitment", pd_host(PD_CODES[0]), recruitment(today),
+                        expect_state="certified")  # a new run since certification: the case continued as new
+        assert recruited["data"]["window"]["start_kind"] == "recruitment" and len(recruited["deadlines"]) == 2
+        act(http, stations[1], "deregister", CQ_CITY_OFFICE, {"reason": "serious_violation", "evidence": "调查结论"},
+            expect_state="deregistered")
+        trail = http.get(f"/api/v1/cases/{stations[0]}/history", headers=auth(CQ_CITY_OFFICE)).json()["items"]
+        assert [(h["seq"], h["action"]) for h in trail] == list(enumerate(
+            ["create_application", "submit_application", "district_recommend", "certify", "record_recruitment"], 1))
     took = dev.stop(signal.SIGTERM, again=True)  # a second signal while stopping must not orphan children
     print(f"second stop took {took:.1f}s")
     assert wait_until(lambda: all(port_free(p) for p in ports), 10), f"ports still taken: {ports}"
