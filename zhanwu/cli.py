@@ -21,6 +21,9 @@ DEV_TOKENS = (  # role, region, subject, sector: one per role, for trying the AP
     (Role.SECTOR_DEPARTMENT, "140700", "jinzhong-gxj", Sector.INDUSTRY),
     (Role.HOST_UNIT, "140702", "91350100M000100Y43", None),
     (Role.APPLICANT, "140702", "doc-lead-001", None),
+    (Role.CITY_OFFICE, "500000", "chongqing-bgb", None),  # 重庆市博管办: postdoc_workstation
+    (Role.DISTRICT_OFFICE, "500106", "shapingba-bgb", None),
+    (Role.HOST_UNIT, "500106", "91500106MA5U7G1X2C", None),
 )
 
 
@@ -124,7 +127,7 @@ def cmd_dev(settings: Settings) -> None:
         print("Dev bearer tokens (12 h):")
         for role, region, subject, sector in DEV_TOKENS:
             token = mint_token(settings, role, region, subject, timedelta(hours=12), sector)
-            print(f"  {role.value:<18} {region}  {token}")
+            print(f"  {role.value:<18} {region}  {subject:<20} {token}")
         print("Ctrl-C stops everything.", flush=True)
         while all(c.poll() is None for c in children):
             time.sleep(0.5)
