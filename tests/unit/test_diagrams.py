@@ -1,5 +1,6 @@
 """The diagrams are drawn from the lifecycle: every state and action appears, faithfully connected, and
-the output is valid Mermaid and BPMN 2.0 (checked with SpiffWorkflow's parser and the BPMN XSD)."""
+the output is valid Mermaid and BPMN 2.0 (checked with SpiffWorkflow's parser and the BPMN XSD). The
+generic tests run for every programme's lifecycle; the walks that name actions are each one programme's."""
 
 from __future__ import annotations
 
@@ -7,30 +8,50 @@ import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, BpmnValidator
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent, ExclusiveGateway, IntermediateCatchEvent, UserTask
 from SpiffWorkflow.util.task import TaskState
 
-from zhanwu.schemas.doctoral_workstation import State
-from zhanwu.workflows.common.lifecycle import CREATE
+from zhanwu.schemas.common import Labelled
+from zhanwu.schemas.doctoral_workstation import State as DoctoralState
+from zhanwu.schemas.postdoc_workstation import State as PostdocState
+from zhanwu.workflows.common.lifecycle import CREATE, Lifecycle
 from zhanwu.workflows.diagrams import bpmn, is_system, mermaid, state_node_id
-from zhanwu.workflows.doctoral_workstation.machine import LIFECYCLE as LC
+from zhanwu.workflows.registry import LIFECYCLES
 
-STATES = [s.value for s in LC.states]
-FINALS = {s.value for s in LC.finals}
+DOCTORAL, POSTDOC = LIFECYCLES["doctoral_workstation"], LIFECYCLES["postdoc_workstation"]
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
     "dc": "http://www.omg.org/spec/DD/20100524/DC",
     "di": "http://www.omg.org/spec/DD/20100524/DI",
 }
-PROCESS = f"Process_{LC.key}"
 FLOW_NODES = ("startEvent", "endEvent", "userTask", "exclusiveGateway", "intermediateCatchEvent")
+
+
+@pytest.fixture(scope="module", params=list(LIFECYCLES.values()), ids=list(LIFECYCLES))
+def lc(request: pytest.FixtureRequest) -> Lifecycle:
+    """Each programme's lifecycle in turn."""
+    return request.param
+
+
+def states(lc: Lifecycle) -> list[str]:
+    return [s.value for s in lc.states]
+
+
+def finals(lc: Lifecycle) -> set[str]:
+    return {s.value for s in lc.finals}
+
+
+def process_id(lc: Lifecycle) -> str:
+    return f"Process_{lc.key}"
 
 
 # --- Mermaid ---------------------------------------------------------------------------------
@@ -59,56 +80,64 @@ def edges(text: str) -> dict[tuple[str, str], list[str]]:
     return out
 
 
-def test_mermaid_is_a_state_diagram_of_only_valid_lines() -> None:
-    text = mermaid(LC)
+def test_mermaid_is_a_state_diagram_of_only_valid_lines(lc: Lifecycle) -> None:
+    text = mermaid(lc)
     assert text.startswith("stateDiagram-v2\n")
     bad = [line for line in text.splitlines() if not LINE.fullmatch(line)]
     assert bad == []
 
 
-def test_mermaid_declares_every_state_with_its_chinese_label() -> None:
-    text = mermaid(LC)
-    for s in LC.states:
+def test_mermaid_declares_every_state_with_its_chinese_label(lc: Lifecycle) -> None:
+    text = mermaid(lc)
+    for s in lc.states:
         assert f'state "{s.zh}" as {s.value}' in text
     assert f'state "新建" as {CREATE}' in text
     assert f"[*] --> {CREATE}" in text
-    for s in FINALS:
+    for s in finals(lc):
         assert f"{s} --> [*]" in text
 
 
-def test_mermaid_edges_are_the_table() -> None:
-    text = mermaid(LC)
+def test_mermaid_edges_are_the_table(lc: Lifecycle) -> None:
+    text = mermaid(lc)
     drawn = edges(text)
     expected: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for t in LC.transitions():
+    for t in lc.transitions():
         for src in t["source"]:
             expected[(src, src if t["dest"] == "=" else t["dest"])].append(t["trigger"])
     expected[("[*]", CREATE)] = []
-    expected.update({(s, "[*]"): [] for s in FINALS})
+    expected.update({(s, "[*]"): [] for s in finals(lc)})
     assert drawn == expected
-    for a in LC.actions:
+    for a in lc.actions:
         assert f"{a.key.value} {a.key.zh}" in text
 
 
-def test_mermaid_marks_the_current_state_only() -> None:
-    plain = mermaid(LC)
+def test_mermaid_marks_the_current_state_only(lc: Lifecycle) -> None:
+    plain = mermaid(lc)
     assert "s_active" not in re.sub(r"classDef s_active.*", "", plain)
-    for state in STATES:
-        text = mermaid(LC, state)
+    for state in states(lc):
+        text = mermaid(lc, state)
         active = re.findall(rf"[Cc]lass ({ID}) s_active", text)
         assert active == [state]
         assert text.replace(f"Class {state} s_active", f"Class {state} s_default") == plain
 
 
-def test_mermaid_refuses_an_unknown_current_state() -> None:
+def test_mermaid_refuses_an_unknown_current_state(lc: Lifecycle) -> None:
     with pytest.raises(ValueError):
-        mermaid(LC, "archived")
+        mermaid(lc, "archived")
 
 
 # --- BPMN ----------------------------------------------------------------------------------
+def parse(lc: Lifecycle) -> BpmnProcessSpec:
+    """The lifecycle's BPMN as SpiffWorkflow reads it, validated against the BPMN 2.0 XSD too."""
+    parser = BpmnParser(validator=BpmnValidator())
+    parser.add_bpmn_str(bpmn(lc).encode())
+    assert parser.get_process_ids() == [process_id(lc)]
+    return parser.get_spec(process_id(lc))
+
+
 @pytest.fixture(scope="module")
-def xml() -> str:
-    return bpmn(LC)
+def xml(lc: Lifecycle) -> str:
+    return bpmn(lc)
 
 
 @pytest.fixture(scope="module")
@@ -117,11 +146,8 @@ def root(xml: str) -> ET.Element:
 
 
 @pytest.fixture(scope="module")
-def spec(xml: str):  # noqa: ANN201 - a SpiffWorkflow BpmnProcessSpec
-    parser = BpmnParser(validator=BpmnValidator())  # validates against the BPMN 2.0 XSD too
-    parser.add_bpmn_str(xml.encode())
-    assert parser.get_process_ids() == [PROCESS]
-    return parser.get_spec(PROCESS)
+def spec(lc: Lifecycle) -> BpmnProcessSpec:
+    return parse(lc)
 
 
 def process(root: ET.Element) -> ET.Element:
@@ -130,16 +156,16 @@ def process(root: ET.Element) -> ET.Element:
     return p
 
 
-def test_bpmn_is_well_formed_with_one_process(xml: str, root: ET.Element) -> None:
+def test_bpmn_is_well_formed_with_one_process(lc: Lifecycle, xml: str, root: ET.Element) -> None:
     assert xml.startswith("<?xml")
     assert root.tag == f"{{{NS['bpmn']}}}definitions"
-    assert [p.get("id") for p in root.findall("bpmn:process", NS)] == [PROCESS]
+    assert [p.get("id") for p in root.findall("bpmn:process", NS)] == [process_id(lc)]
     assert len(process(root).findall("bpmn:startEvent", NS)) == 1
 
 
-def test_bpmn_has_a_task_for_every_action(root: ET.Element, spec) -> None:  # noqa: ANN001
+def test_bpmn_has_a_task_for_every_action(lc: Lifecycle, root: ET.Element, spec: BpmnProcessSpec) -> None:
     proc = process(root)
-    for a in LC.actions:
+    for a in lc.actions:
         key = a.key.value
         tag = "intermediateCatchEvent" if is_system(a) else "userTask"
         el = proc.find(f"bpmn:{tag}[@id='{key}']", NS)
@@ -151,26 +177,27 @@ def test_bpmn_has_a_task_for_every_action(root: ET.Element, spec) -> None:  # no
         doc = el.findtext("bpmn:documentation", namespaces=NS) or ""
         assert all(r.value in doc for r in a.roles) and all(r.id in doc for r in a.rules)
     user_tasks = {el.get("id") for el in proc.findall("bpmn:userTask", NS)}
-    assert user_tasks == {a.key.value for a in LC.actions if not is_system(a)}
+    assert user_tasks == {a.key.value for a in lc.actions if not is_system(a)}
 
 
-def test_bpmn_states_are_gateways_and_finals_end_events(root: ET.Element, spec) -> None:  # noqa: ANN001
+def test_bpmn_states_are_gateways_and_finals_end_events(lc: Lifecycle, root: ET.Element,
+                                                         spec: BpmnProcessSpec) -> None:
     proc = process(root)
-    for s in [CREATE, *STATES]:
-        tag = "endEvent" if s in FINALS else "exclusiveGateway"
-        el = proc.find(f"bpmn:{tag}[@id='{state_node_id(s)}']", NS)
+    for s in [CREATE, *states(lc)]:
+        final = s in finals(lc)
+        el = proc.find(f"bpmn:{'endEvent' if final else 'exclusiveGateway'}[@id='{state_node_id(s)}']", NS)
         assert el is not None, s
-        assert el.get("name") == ("新建" if s == CREATE else LC.state_label(s))
-        assert isinstance(spec.task_specs[state_node_id(s)], EndEvent if s in FINALS else ExclusiveGateway)
+        assert el.get("name") == ("新建" if s == CREATE else lc.state_label(s))
+        assert isinstance(spec.task_specs[state_node_id(s)], EndEvent if final else ExclusiveGateway)
 
 
-def test_bpmn_flows_are_the_table(root: ET.Element) -> None:
+def test_bpmn_flows_are_the_table(lc: Lifecycle, root: ET.Element) -> None:
     flows = {
         (f.get("sourceRef"), f.get("targetRef")): f.findtext("bpmn:conditionExpression", namespaces=NS)
         for f in process(root).findall("bpmn:sequenceFlow", NS)
     }
     expected = {("start", state_node_id(CREATE)): None}
-    for t in LC.transitions():
+    for t in lc.transitions():
         key = t["trigger"]
         for src in t["source"]:
             expected[(state_node_id(src), key)] = f'action == "{key}"'
@@ -179,10 +206,11 @@ def test_bpmn_flows_are_the_table(root: ET.Element) -> None:
     assert flows == expected
 
 
-def test_bpmn_diagram_has_a_shape_for_every_node_and_an_edge_for_every_flow(root: ET.Element) -> None:
+def test_bpmn_diagram_has_a_shape_for_every_node_and_an_edge_for_every_flow(lc: Lifecycle,
+                                                                             root: ET.Element) -> None:
     proc = process(root)
     plane = root.find("bpmndi:BPMNDiagram/bpmndi:BPMNPlane", NS)
-    assert plane is not None and plane.get("bpmnElement") == PROCESS
+    assert plane is not None and plane.get("bpmnElement") == process_id(lc)
     nodes = {el.get("id") for tag in FLOW_NODES for el in proc.findall(f"bpmn:{tag}", NS)}
     flows = {el.get("id") for el in proc.findall("bpmn:sequenceFlow", NS)}
     shapes = {s.get("bpmnElement"): s for s in plane.findall("bpmndi:BPMNShape", NS)}
@@ -202,86 +230,97 @@ def test_bpmn_diagram_has_a_shape_for_every_node_and_an_edge_for_every_flow(root
         assert len(e.findall("di:waypoint", NS)) >= 2
 
 
-# --- the BPMN runs the table: SpiffWorkflow follows any walk the lifecycle allows -----------------------
-HUMAN = {a.key.value for a in LC.actions if not is_system(a)}
+# --- the BPMN runs the table: SpiffWorkflow follows any walk the lifecycle allows, timers included ----------
+def offered(lc: Lifecycle, state: str) -> list[str]:
+    return [a.key.value for a in lc.available(state)]
 
 
-def offered(state: str) -> list[str]:
-    return [a.key.value for a in LC.available(state) if a.key.value in HUMAN]
-
-
-def dest(state: str, action: str) -> str:
-    d = LC.by_key[action].dest
+def dest(lc: Lifecycle, state: str, action: str) -> str:
+    d = lc.by_key[action].dest
     return d.value if d else state
 
 
-def run(spec, walk: list[str], peek: str | None):  # noqa: ANN001, ANN201
-    """Run the process choosing `walk`'s actions at each gateway; then check `peek` is offered next."""
+def run(lc: Lifecycle, spec: BpmnProcessSpec, walk: list[str], peek: str | None) -> BpmnWorkflow:
+    """Run the process choosing `walk`'s actions at each gateway; then check `peek` is what the case awaits
+    next. A person's action is a ready user task; the system's, a timer event waiting on its own timer's
+    instant (each timer's is distinct and far ahead) until the system fires it."""
+    due = {t.kind: f"{2100 + i}-01-01T00:00:00+00:00" for i, t in enumerate(lc.timers)}
+    timer_of = {t.action.value: t.kind for t in lc.timers}
     wf = BpmnWorkflow(spec)
-    choices = [*walk, peek]
+    choices, state = [*walk, peek], CREATE
     for t in wf.get_tasks(state=TaskState.READY):
-        t.data["action"] = choices[0]
+        t.data |= {"action": choices[0]} | {kind: SimpleNamespace(due_at=at) for kind, at in due.items()}
     wf.do_engine_steps()
     for i, action in enumerate(choices):
         if action is None:
             break
-        ready = wf.get_tasks(state=TaskState.READY, manual=True)
-        assert [t.task_spec.name for t in ready] == [action], (walk, i)
+        awaited = wf.get_tasks(state=TaskState.READY, manual=True) + wf.get_tasks(state=TaskState.WAITING)
+        assert [t.task_spec.name for t in awaited] == [action], (walk, i)
+        system = is_system(lc.by_key[action])
+        assert [e.value for e in wf.waiting_events()] == ([due[timer_of[action]]] if system else []), (walk, i)
         if i == len(walk):
             break
-        ready[0].data["action"] = choices[i + 1]
-        ready[0].run()
+        (task,) = awaited
+        if system:  # the timer's instant has come; catching it makes the task ready (and resets its data)
+            wf.catch(BpmnEvent(task.task_spec.event_definition))
+        task.data |= {"action": choices[i + 1], "state": state}  # what the next gateways route on
+        task.run()
         wf.do_engine_steps()
+        state = dest(lc, state, action)
     return wf
+
+
+def ended_in(wf: BpmnWorkflow, final: str) -> bool:
+    done = [t.task_spec.name for t in wf.get_tasks(state=TaskState.COMPLETED)]
+    return wf.is_completed() and state_node_id(final) in done
 
 
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
-def test_spiff_follows_any_walk_of_the_table(spec, data: st.DataObject) -> None:  # noqa: ANN001
+def test_spiff_follows_any_walk_of_the_table(lc: Lifecycle, spec: BpmnProcessSpec, data: st.DataObject) -> None:
     state, walk = CREATE, []
     for _ in range(data.draw(st.integers(1, 14), label="length")):
-        if state in FINALS:
+        if state in finals(lc):
             break
-        action = data.draw(st.sampled_from(offered(state)))
+        action = data.draw(st.sampled_from(offered(lc, state)))
         walk.append(action)
-        state = dest(state, action)
-    peek = None if state in FINALS else data.draw(st.sampled_from(offered(state)))
-    wf = run(spec, walk, peek)
-    if state in FINALS:
-        assert wf.is_completed()
-        done = [t.task_spec.name for t in wf.get_tasks(state=TaskState.COMPLETED)]
-        assert state_node_id(state) in done
-    else:
-        assert not wf.is_completed()
+        state = dest(lc, state, action)
+    peek = None if state in finals(lc) else data.draw(st.sampled_from(offered(lc, state)))
+    wf = run(lc, spec, walk, peek)
+    assert ended_in(wf, state) if state in finals(lc) else not wf.is_completed()
 
 
-def test_spiff_walks_to_revocation(spec) -> None:  # noqa: ANN001
+def test_spiff_walks_a_doctoral_workstation_to_revocation() -> None:
     walk = ["open_survey", "begin_cultivation", "submit_filing", "return_for_revision", "submit_filing",
             "recommend", "approve_filing", "set_tier", "issue_rectification", "submit_rectification",
             "reject_rectification"]
-    assert run(spec, walk, None).is_completed()
+    assert ended_in(run(DOCTORAL, parse(DOCTORAL), walk, None), DoctoralState.REVOKED)
 
 
-def test_bpmn_routes_a_stay_put_action_of_several_states_back_to_each() -> None:
-    """An action that keeps the case in whichever state it came from returns through a gateway."""
-    actions = [replace(a, sources=(State.FILED, State.RECTIFYING)) if a.key == "set_tier" else a for a in LC.actions]
-    lc = replace(LC, actions=actions)
-    parser = BpmnParser(validator=BpmnValidator())
-    parser.add_bpmn_str(bpmn(lc).encode())
-    spec = parser.get_spec(PROCESS)
-    assert isinstance(spec.task_specs["set_tier_back"], ExclusiveGateway)
-    walk = ["open_survey", "begin_cultivation", "submit_filing", "recommend", "approve_filing", "issue_rectification"]
-    wf = BpmnWorkflow(spec)
-    for t in wf.get_tasks(state=TaskState.READY):
-        t.data["action"] = walk[0]
-    wf.do_engine_steps()
-    for i, action in enumerate([*walk, "set_tier"]):
-        (task,) = wf.get_tasks(state=TaskState.READY, manual=True)
-        assert task.task_spec.name == action
-        task.data["action"] = ([*walk, "set_tier", "accept_rectification"])[i + 1]
-        task.data["state"] = "rectifying" if i >= len(walk) - 1 else None
-        task.run()
-        wf.do_engine_steps()
-    (task,) = wf.get_tasks(state=TaskState.READY, manual=True)
-    assert task.task_spec.name == "accept_rectification"  # back in rectifying, not filed
-    assert "filed --> filed: set_tier" in mermaid(lc) and "rectifying --> rectifying: " in mermaid(lc)
+def test_spiff_walks_a_postdoc_workstation_to_deregistration_by_its_timers() -> None:
+    walk = ["create_application", "submit_application", "district_return", "submit_application",
+            "district_recommend", "certify", "record_recruitment", "window_lapsed", "record_recruitment",
+            "window_lapsed", "deregister_non_recruitment"]
+    assert ended_in(run(POSTDOC, parse(POSTDOC), walk, None), PostdocState.DEREGISTERED)
+
+
+@pytest.mark.parametrize(("programme", "key", "sources", "walk", "peek"), [
+    pytest.param(DOCTORAL, "set_tier", (DoctoralState.FILED, DoctoralState.RECTIFYING),
+                 ["open_survey", "begin_cultivation", "submit_filing", "recommend", "approve_filing",
+                  "issue_rectification"], "accept_rectification", id="doctoral_workstation"),
+    pytest.param(POSTDOC, "record_recruitment", (PostdocState.CERTIFIED, PostdocState.RECTIFICATION_PERIOD),
+                 ["create_application", "submit_application", "district_recommend", "certify", "window_lapsed"],
+                 "deregister_non_recruitment", id="postdoc_workstation"),
+])
+def test_bpmn_routes_a_stay_put_action_of_several_states_back_to_each(
+        programme: Lifecycle, key: str, sources: tuple[Labelled, Labelled], walk: list[str], peek: str) -> None:
+    """An action that keeps the case in whichever state it came from returns through a gateway: made to
+    stay put in either of two states and taken in the second (which `walk` reaches), the case is back
+    there, awaiting `peek` (which only the second state offers)."""
+    actions = [replace(a, sources=sources, dest=None) if a.key == key else a for a in programme.actions]
+    lc = replace(programme, actions=actions)
+    spec = parse(lc)
+    assert isinstance(spec.task_specs[f"{key}_back"], ExclusiveGateway)
+    run(lc, spec, [*walk, key], peek)
+    drawn = edges(mermaid(lc))
+    assert all(key in drawn[(s, s)] for s in sources)
