@@ -27,6 +27,7 @@ from tests.factories import (
     open_survey,
     unit,
 )
+from tests.unit.driver import Driver
 from zhanwu.schemas.common import Actor, CaseSnapshot, Refusal, Role, Sector
 from zhanwu.workflows.common.calendar import local_date
 from zhanwu.workflows.common.lifecycle import CREATE, Facts
@@ -75,39 +76,31 @@ def payload_for(action: str, now: datetime = NOW, filing_: dict[str, Any] | None
     raise AssertionError(f"no payload for {action}")
 
 
+DRIVER = Driver(LC, ACTOR_OF, payload_for)
+
+
 def actor_for(action: str) -> Actor:
     return ACTOR_OF[LC.by_key[action].roles[0]]
 
 
 def blank(now: datetime = NOW) -> CaseSnapshot:
-    return CaseSnapshot(id="dw-test-0001", programme=LC.key, profile=LC.default_profile, state="", region="",
-                        created_at=now, updated_at=now)
+    return DRIVER.blank(now)
 
 
 def check(case: CaseSnapshot, action: str, actor: Actor | None = None, payload: dict[str, Any] | None = None,
           now: datetime = NOW, **kw: Any) -> tuple[Facts | None, Refusal | None]:
-    return LC.machine(case.state or None).check(
-        action, actor or actor_for(action), payload_for(action, now) if payload is None else payload, now, case, **kw
-    )
+    return DRIVER.check(case, action, now, actor, payload, **kw)
 
 
 def act(case: CaseSnapshot, action: str, actor: Actor | None = None, payload: dict[str, Any] | None = None,
         now: datetime = NOW) -> CaseSnapshot:
     """Apply an action that must be accepted."""
-    facts, refusal = check(case, action, actor, payload, now)
-    assert refusal is None, refusal
-    assert facts is not None
-    new, event = LC.machine(case.state or None).apply(action, facts)
-    assert event.seq == new.version
-    return new
+    return DRIVER.act(case, action, now, actor, payload)
 
 
 def refused(case: CaseSnapshot, action: str, actor: Actor | None = None, payload: dict[str, Any] | None = None,
             now: datetime = NOW, **kw: Any) -> Refusal:
-    facts, refusal = check(case, action, actor, payload, now, **kw)
-    assert refusal is not None, f"{action} was accepted in {case.state!r}"
-    assert facts is None
-    return refusal
+    return DRIVER.refused(case, action, now, actor, payload, **kw)
 
 
 def path_to(state: str) -> list[str]:
