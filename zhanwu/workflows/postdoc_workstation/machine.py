@@ -28,7 +28,7 @@ from zhanwu.schemas.postdoc_workstation import (
 from zhanwu.schemas.postdoc_workstation import (
     State as S,
 )
-from zhanwu.workflows.common.calendar import add_years, deadline_instant, local_date
+from zhanwu.workflows.common.calendar import SHANGHAI, add_years, deadline_instant, local_date
 from zhanwu.workflows.common.lifecycle import Action, Facts, Lifecycle, Rule, Timer, Violation, note
 
 WINDOW = {"window_years": 4, "rectification_years": 1}
@@ -123,7 +123,9 @@ def _recruitment_date(f: Facts) -> Violation | None:
 def _lapsed(due: datetime | None, f: Facts) -> Violation | None:
     if due is not None and due <= f.now:
         return None
-    return Violation(f"the window has not ended yet (it ends {due})", f"期限未届满（{due}）")
+    ends = f"{due.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if due else "-"
+    return Violation(f"the window has not ended yet (it ends {ends} Asia/Shanghai)", f"期限未届满（{ends} 届满）",
+                     {"due_at": due.isoformat() if due else None})
 
 
 BASIC = Rule("PD-BASIC", "002 §一(一)1-6", "具备全部六项基本条件", "all six basic conditions", _basic)
