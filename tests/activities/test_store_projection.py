@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from zhanwu.schemas.common import Actor, AuditEvent, CaseSnapshot, Deadline, Projection, Role
-from zhanwu.services.store.repository import CaseFilter, Store
+from zhanwu.services.store.repository import CaseFilter, DeadlineFilter, Store
 from zhanwu.workflows.common.lifecycle import Scope
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -41,3 +41,36 @@ async def test_overdue_filter(store: Store) -> None:
     met = due.model_copy(update={"met": True})
     await store.project(projection(2, "rectifying", [met]))
     assert (await store.list_cases(f, Scope.of(CITY), T0 + timedelta(days=31), 10, None))[0] == []
+
+
+def deadline(kind: str, days: int, met: bool = False) -> Deadline:
+    return Deadline(kind=kind, label=f"{kind}期限", label_en=kind, due_at=T0 + timedelta(days=days), met=met)
+
+
+async def test_open_deadlines_follow_the_newest_projection(store: Store) -> None:
+    scope, now = Scope.of(CITY), T0 + timedelta(days=31)
+    await store.project(projection(1, "rectifying", [deadline("rectification", 30), deadline("report", 60, met=True)]))
+    items, _ = await store.list_deadlines(DeadlineFilter(), scope, now, 10, None)
+    assert [(d.kind, d.due_at, d.state) for d in items] == [("rectification", T0 + timedelta(days=30), "rectifying")]
+    assert [d.kind for d in (await store.list_deadlines(DeadlineFilter(overdue=True), scope, now, 10, None))[0]] == [
+        "rectification"]
+    assert (await store.list_deadlines(DeadlineFilter(overdue=False), scope, now, 10, None))[0] == []
+    assert (await store.list_deadlines(DeadlineFilter(due_before=T0 + timedelta(days=30)), scope, now, 10, None))[0] == []
+    await store.project(projection(2, "filed"))
+    assert (await store.list_deadlines(DeadlineFilter(), scope, now, 10, None))[0] == []
+    await store.project(projection(1, "rectifying", [deadline("rectification", 30)]))  # a late retry changes nothing
+    assert (await store.list_deadlines(DeadlineFilter(), scope, now, 10, None))[0] == []
+
+
+async def test_deadline_pages_soonest_first_within_jurisdiction(store: Store) -> None:
+    await store.project(projection(1, "rectifying", [deadline(k, d) for k, d in (("b", 5), ("a", 5), ("c", 1))]))
+    seen, cursor = [], None
+    while True:
+        items, cursor = await store.list_deadlines(DeadlineFilter(), Scope.of(CITY), T0, 1, cursor)
+        seen += [d.kind for d in items]
+        if cursor is None:
+            break
+    assert seen == ["c", "a", "b"]
+    other = Actor(subject="d", role=Role.DISTRICT_OFFICE, region="140802")
+    assert (await store.list_deadlines(DeadlineFilter(), Scope.of(other), T0, 10, None))[0] == []
+    assert (await store.list_deadlines(DeadlineFilter(programme="postdoc_workstation"), Scope.of(CITY), T0, 10, None))[0] == []

@@ -18,6 +18,27 @@ class DeadlineView(BaseModel):
     status: str = Field(description="pending | overdue | met")
 
 
+class DeadlineItem(BaseModel):
+    """An open deadline of a case, as supervision 督办 lists them across programmes."""
+
+    case_id: str
+    programme: str
+    title: str
+    state: str
+    state_label: str
+    region: str
+    kind: str
+    label: str
+    label_en: str
+    due_at: datetime = Field(description="Asia/Shanghai")
+    status: str = Field(description="pending | overdue")
+
+
+class DeadlinePage(BaseModel):
+    items: list[DeadlineItem]
+    next_cursor: str | None
+
+
 class CaseView(BaseModel):
     id: str = Field(examples=["dw-140702-2026-0001"])
     programme: str

@@ -10,7 +10,7 @@ from temporalio.client import Client
 
 from zhanwu.services.api import errors
 from zhanwu.services.api.gateway import Gateway
-from zhanwu.services.api.routes import cases, health, programmes
+from zhanwu.services.api.routes import cases, deadlines, health, programmes
 from zhanwu.services.store.repository import Store, make_engine
 from zhanwu.services.workers.main import connect
 from zhanwu.settings import Settings
@@ -41,6 +41,6 @@ def create_app(settings: Settings | None = None, client: Client | None = None, s
     app = FastAPI(title="Zhanwu 站务", version="1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
-    for r in (health.router, programmes.router, cases.router):
+    for r in (health.router, programmes.router, cases.router, deadlines.router):
         app.include_router(r)
     return app

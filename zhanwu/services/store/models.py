@@ -33,6 +33,18 @@ class Case(Base):
     updated_at: Mapped[datetime]
 
 
+class CaseDeadline(Base):
+    """An open (unmet) deadline of a case, for supervision across cases 督办: replaced by each newer projection."""
+
+    __tablename__ = "case_deadlines"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(primary_key=True, index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    label_en: Mapped[str] = mapped_column(String(200))
+
+
 class CaseParty(Base):
     """Which subjects act on a case as a party (host unit's credit code, lead doctor's id)."""
 

@@ -14,7 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from zhanwu.schemas.common import AuditEvent, CaseSnapshot, Projection, region_prefix
-from zhanwu.services.store.models import AuditRecord, Case, CaseParty, Claim, Counter, OpenRequest
+from zhanwu.services.store.models import (
+    AuditRecord,
+    Case,
+    CaseDeadline,
+    CaseParty,
+    Claim,
+    Counter,
+    OpenRequest,
+)
 from zhanwu.workflows.common.lifecycle import Scope
 
 
@@ -33,6 +41,29 @@ class CaseFilter:
     tier: str | None = None
     overdue: bool | None = None
     q: str | None = None
+
+
+@dataclass(frozen=True)
+class DeadlineFilter:
+    programme: str | None = None
+    region: str | None = None
+    due_before: datetime | None = None
+    overdue: bool | None = None
+
+
+@dataclass(frozen=True)
+class OpenDeadline:
+    """One open deadline with the case it belongs to, as supervision lists it."""
+
+    case_id: str
+    programme: str
+    title: str
+    state: str
+    region: str
+    kind: str
+    label: str
+    label_en: str
+    due_at: datetime
 
 
 class Store:
@@ -73,6 +104,8 @@ class Store:
                 return True
             await db.execute(delete(CaseParty).where(CaseParty.case_id == s.id))
             db.add_all(CaseParty(case_id=s.id, role=r, subject=x) for r, xs in s.parties.items() for x in set(xs))
+            await db.execute(delete(CaseDeadline).where(CaseDeadline.case_id == s.id))
+            db.add_all(_deadline_rows(s))
             if p.final:
                 await db.execute(delete(Claim).where(Claim.case_id == s.id))
         return True
@@ -137,7 +170,7 @@ class Store:
         if f.q:
             q = q.where(or_(Case.title.contains(f.q), Case.id == f.q))
         if cursor:
-            at, cid = _decode_cursor(cursor)
+            at, (cid,) = _decode_cursor(cursor, 1)
             q = q.where(or_(Case.created_at < at, and_(Case.created_at == at, Case.id < cid)))
         q = q.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit + 1)
         async with self.session() as db:
@@ -146,6 +179,34 @@ class Store:
         rows = rows[:limit]
         nxt = _encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
         return [CaseSnapshot.model_validate(r.snapshot) for r in rows], nxt
+
+    async def list_deadlines(
+        self, f: DeadlineFilter, scope: Scope, now: datetime, limit: int, cursor: str | None
+    ) -> tuple[list[OpenDeadline], str | None]:
+        """Open deadlines across cases in the actor's jurisdiction, soonest first."""
+        d = CaseDeadline
+        q = (
+            select(d.case_id, Case.programme, Case.title, Case.state, Case.region, d.kind, d.label, d.label_en, d.due_at)
+            .join(Case, Case.id == d.case_id)
+            .where(_scope_clause(scope))
+        )
+        if f.programme:
+            q = q.where(Case.programme == f.programme)
+        if f.region:
+            q = q.where(Case.region.startswith(region_prefix(f.region)))
+        if f.due_before is not None:
+            q = q.where(d.due_at < f.due_before)
+        if f.overdue is not None:
+            q = q.where(d.due_at <= now if f.overdue else d.due_at > now)
+        if cursor:
+            at, (cid, kind) = _decode_cursor(cursor, 2)
+            q = q.where(or_(d.due_at > at, and_(d.due_at == at, or_(d.case_id > cid, and_(d.case_id == cid, d.kind > kind)))))
+        q = q.order_by(d.due_at, d.case_id, d.kind).limit(limit + 1)
+        async with self.session() as db:
+            rows = (await db.execute(q)).all()
+        items = [OpenDeadline(**{**r._asdict(), "due_at": _utc(r.due_at)}) for r in rows[:limit]]
+        nxt = _encode_cursor(items[-1].due_at, items[-1].case_id, items[-1].kind) if len(rows) > limit else None
+        return items, nxt
 
     async def history(self, case_id: str) -> list[AuditEvent]:
         async with self.session() as db:
@@ -197,6 +258,11 @@ def _case_columns(s: CaseSnapshot) -> dict[str, Any]:
     }
 
 
+def _deadline_rows(s: CaseSnapshot) -> list[CaseDeadline]:
+    return [CaseDeadline(case_id=s.id, kind=d.kind, due_at=d.due_at.astimezone(UTC), label=d.label, label_en=d.label_en)
+            for d in s.deadlines if not d.met]
+
+
 def _audit_row(e: AuditEvent) -> AuditRecord:
     return AuditRecord(
         case_id=e.case_id, programme=e.programme, seq=e.seq, at=e.at, actor_subject=e.actor.subject,
@@ -209,13 +275,16 @@ def _utc(d: datetime) -> datetime:
     return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
-def _encode_cursor(at: datetime, case_id: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([_utc(at).isoformat(), case_id]).encode()).decode()
+def _encode_cursor(at: datetime, *keys: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([_utc(at).isoformat(), *keys]).encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+def _decode_cursor(cursor: str, n_keys: int) -> tuple[datetime, list[str]]:
+    """The instant and the `n_keys` keys of the last row of the page before."""
     try:
-        at, cid = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(at), str(cid)
+        at, *keys = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if len(keys) != n_keys:
+            raise ValueError("wrong cursor shape")
+        return _utc(datetime.fromisoformat(at)), [str(k) for k in keys]
     except (ValueError, TypeError) as e:
         raise ValueError("invalid cursor") from e
