@@ -124,6 +124,8 @@ def cmd_dev(settings: Settings) -> None:
         print(f"Zhanwu is up (logs in {var}):")
         print(f"  API        http://{settings.api_host}:{settings.api_port}/docs")
         print(f"  Temporal   http://{host}:{settings.temporal_ui_port}  (namespace {settings.temporal_namespace})")
+        print(f"  Metrics    http://{settings.api_host}:{settings.api_port}/metrics (API)"
+              + (f", http://{settings.worker_metrics_address}/metrics (worker)" if settings.worker_metrics_address else ""))
         print("Dev bearer tokens (12 h):")
         for role, region, subject, sector in DEV_TOKENS:
             token = mint_token(settings, role, region, subject, timedelta(hours=12), sector)

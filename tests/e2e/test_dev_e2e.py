@@ -38,6 +38,7 @@ from tests.factories import (
     pd_unit,
     recruitment,
 )
+from tests.prometheus import samples
 from zhanwu.schemas.common import Actor
 from zhanwu.services.api.auth import mint_token
 from zhanwu.settings import Settings
@@ -123,6 +124,7 @@ class Dev:
             "ZHANWU_API_HOST": settings.api_host,
             "ZHANWU_API_PORT": str(settings.api_port),
             "ZHANWU_TASK_QUEUE": settings.task_queue,
+            "ZHANWU_WORKER_METRICS_ADDRESS": settings.worker_metrics_address,
             "ZHANWU_JWT_SECRET": settings.jwt_secret,
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             "PYTHONUNBUFFERED": "1",
@@ -217,10 +219,11 @@ class Dev:
 
 @pytest.fixture
 def dev(tmp_path: Path) -> Iterator[Dev]:
-    temporal_port, ui_port, api_port = free_ports(3)
+    temporal_port, ui_port, api_port, metrics_port = free_ports(4)
     settings = Settings(
         var_dir=tmp_path / "var", temporal_address=f"127.0.0.1:{temporal_port}", temporal_ui_port=ui_port,
         api_host="127.0.0.1", api_port=api_port, task_queue=f"e2e-{uuid.uuid4().hex[:8]}",
+        worker_metrics_address=f"127.0.0.1:{metrics_port}",
         jwt_secret=f"e2e-{uuid.uuid4().hex}",
     )
     d = Dev(tmp_path, settings)
@@ -284,6 +287,12 @@ def test_dev_timer_revokes_and_state_survives_restart(dev: Dev) -> None:
         assert last["actor"]["role"] == "system"
         assert (last["from_state"], last["to_state"]) == ("rectifying", "revoked")
         assert datetime.fromisoformat(last["at"]) >= due
+        worker_metrics = httpx.get(f"http://{dev.settings.worker_metrics_address}/metrics").text
+        fired = samples(worker_metrics, "zhanwu_deadlines_fired")
+        assert [v for k, v in fired.items() if ("action", "rectification_expired") in k] == [1], fired
+        api_metrics = samples(http.get("/metrics").text, "zhanwu_actions_total")
+        assert api_metrics[(("action", "approve_filing"), ("outcome", "accepted"),
+                            ("programme", "doctoral_workstation"), ("rule", ""))] == 1
 
     # --- SIGINT stops everything -----------------------------------------------------------------
     took = dev.stop(signal.SIGINT)

@@ -26,6 +26,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from zhanwu.schemas.common import ActionRequest, Actor, CaseSnapshot, CaseStart, Refusal
 from zhanwu.services.api.errors import Problem
+from zhanwu.services.api.metrics import Metrics
 from zhanwu.services.store.repository import Store
 from zhanwu.workflows.common.calendar import local_date
 from zhanwu.workflows.common.lifecycle import Lifecycle
@@ -41,12 +42,27 @@ def request_hash(action: str, payload: Any) -> str:
 
 
 class Gateway:
-    def __init__(self, client: Client, store: Store, task_queue: str, timeout_s: float) -> None:
+    def __init__(self, client: Client, store: Store, task_queue: str, timeout_s: float,
+                 metrics: Metrics | None = None) -> None:
         self.client, self.store, self.task_queue, self.timeout_s = client, store, task_queue, timeout_s
+        self.metrics = metrics
 
     async def open(
         self, lifecycle: Lifecycle, action: str, actor: Actor, payload: dict[str, Any], key: str | None,
         profile: str | None = None,
+    ) -> CaseSnapshot:
+        return await self._counted(lifecycle, action, self._open(lifecycle, action, actor, payload, key, profile))
+
+    async def act(
+        self, lifecycle: Lifecycle, case: CaseSnapshot, action: str, actor: Actor, payload: dict[str, Any],
+        key: str | None, expected_version: int | None,
+    ) -> CaseSnapshot:
+        return await self._counted(lifecycle, action, self._act(lifecycle, case, action, actor, payload, key,
+                                                                expected_version))
+
+    async def _open(
+        self, lifecycle: Lifecycle, action: str, actor: Actor, payload: dict[str, Any], key: str | None,
+        profile: str | None,
     ) -> CaseSnapshot:
         now, profile = datetime.now(UTC), profile or lifecycle.default_profile
         blank = CaseSnapshot.blank("", lifecycle.key, profile, now)
@@ -70,7 +86,7 @@ class Gateway:
             )
         )
 
-    async def act(
+    async def _act(
         self, lifecycle: Lifecycle, case: CaseSnapshot, action: str, actor: Actor, payload: dict[str, Any],
         key: str | None, expected_version: int | None,
     ) -> CaseSnapshot:
@@ -119,6 +135,18 @@ class Gateway:
         return len(resp.pollers) > 0
 
     # --- helpers -----------------------------------------------------------------------------
+    async def _counted(self, lc: Lifecycle, action: str, call: Awaitable[CaseSnapshot]) -> CaseSnapshot:
+        """Count the action's outcome: accepted, or refused by its rule (or its status: 404, 503…)."""
+        try:
+            snapshot = await call
+        except Problem as p:
+            if self.metrics:
+                self.metrics.action(lc.key, action, str(p.extra.get("rule") or p.status))
+            raise
+        if self.metrics:
+            self.metrics.action(lc.key, action)
+        return snapshot
+
     async def _case_id(
         self, lc: Lifecycle, draft: CaseSnapshot, actor: Actor, key: str | None, digest: str, now: datetime
     ) -> str:

@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from zhanwu.services.api import errors
 from zhanwu.services.api.gateway import Gateway
+from zhanwu.services.api.metrics import Metrics
 from zhanwu.services.api.routes import cases, deadlines, health, programmes
 from zhanwu.services.store.repository import Store, make_engine
 from zhanwu.services.workers.main import connect
@@ -33,13 +34,15 @@ def create_app(settings: Settings | None = None, client: Client | None = None, s
             st = Store(engine)
         cl = client or await connect(settings, lazy=True)
         app.state.store = st
-        app.state.gateway = Gateway(cl, st, settings.task_queue, settings.temporal_timeout_s)
+        app.state.gateway = Gateway(cl, st, settings.task_queue, settings.temporal_timeout_s, metrics)
         yield
         if engine is not None:
             await engine.dispose()
 
     app = FastAPI(title="Zhanwu 站务", version="1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    metrics = Metrics()
+    metrics.install(app)
     errors.install(app)
     for r in (health.router, programmes.router, cases.router, deadlines.router):
         app.include_router(r)

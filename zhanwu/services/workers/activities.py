@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from zhanwu.schemas.common import ClaimRequest, Projection
+from zhanwu.schemas.common import ClaimRequest, Projection, Role
 from zhanwu.services.store.repository import Store
 
 
@@ -15,7 +15,11 @@ class CaseActivities:
     @activity.defn(name="project")
     async def project(self, p: Projection) -> bool:
         """Write the audit record and the read model for one accepted change (idempotent on (case_id, seq))."""
-        return await self.store.project(p)
+        wrote = await self.store.project(p)
+        if wrote and p.event.actor.role is Role.SYSTEM:
+            activity.metric_meter().create_counter("zhanwu_deadlines_fired", "deadlines that fired by themselves").add(
+                1, {"programme": p.event.programme, "action": p.event.action})
+        return wrote
 
     @activity.defn(name="claim")
     async def claim(self, c: ClaimRequest) -> str:
