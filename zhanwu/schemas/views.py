@@ -18,8 +18,8 @@ class DeadlineView(BaseModel):
     status: str = Field(description="pending | overdue | met")
 
 
-class DeadlineItem(BaseModel):
-    """An open deadline of a case, as supervision 督办 lists them across programmes."""
+class DeadlineItem(DeadlineView):
+    """An open deadline with its case, as supervision 督办 lists them across programmes."""
 
     case_id: str
     programme: str
@@ -27,11 +27,6 @@ class DeadlineItem(BaseModel):
     state: str
     state_label: str
     region: str
-    kind: str
-    label: str
-    label_en: str
-    due_at: datetime = Field(description="Asia/Shanghai")
-    status: str = Field(description="pending | overdue")
 
 
 class DeadlinePage(BaseModel):

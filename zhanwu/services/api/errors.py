@@ -50,6 +50,10 @@ class Problem(Exception):
         return body | self.extra
 
 
+def invalid_cursor() -> Problem:
+    return Problem(422, "invalid cursor", "分页游标无效", errors=[{"loc": ["query", "cursor"], "msg": "invalid"}])
+
+
 def problem_response(p: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(p.body(), status_code=p.status, media_type="application/problem+json", headers=headers)
 

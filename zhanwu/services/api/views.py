@@ -8,6 +8,7 @@ from zhanwu.schemas.common import Actor, CaseSnapshot
 from zhanwu.schemas.views import (
     ActionView,
     CaseView,
+    DeadlineItem,
     DeadlineView,
     ProgrammeSummary,
     ProgrammeView,
@@ -15,8 +16,10 @@ from zhanwu.schemas.views import (
     StateView,
     TimerView,
 )
+from zhanwu.services.store.repository import OpenDeadline
 from zhanwu.workflows.common.calendar import SHANGHAI
 from zhanwu.workflows.common.lifecycle import Lifecycle
+from zhanwu.workflows.registry import LIFECYCLES
 
 
 def case_view(lc: Lifecycle, case: CaseSnapshot, actor: Actor, now: datetime) -> CaseView:
@@ -27,10 +30,22 @@ def case_view(lc: Lifecycle, case: CaseSnapshot, actor: Actor, now: datetime) ->
         flags=case.flags, allowed_actions=lc.allowed_actions(actor, case), version=case.version,
         deadlines=[
             DeadlineView(kind=d.kind, label=d.label, label_en=d.label_en, due_at=d.due_at.astimezone(SHANGHAI),
-                         status="met" if d.met else "overdue" if d.due_at <= now else "pending")
+                         status=deadline_status(d.due_at, d.met, now))
             for d in case.deadlines
         ],
         created_at=case.created_at.astimezone(SHANGHAI), updated_at=case.updated_at.astimezone(SHANGHAI),
+    )
+
+
+def deadline_status(due_at: datetime, met: bool, now: datetime) -> str:
+    return "met" if met else "overdue" if due_at <= now else "pending"
+
+
+def deadline_item(d: OpenDeadline, now: datetime) -> DeadlineItem:
+    return DeadlineItem(
+        case_id=d.case_id, programme=d.programme, title=d.title, state=d.state,
+        state_label=LIFECYCLES[d.programme].state_label(d.state), region=d.region, kind=d.kind, label=d.label,
+        label_en=d.label_en, due_at=d.due_at.astimezone(SHANGHAI), status=deadline_status(d.due_at, False, now),
     )
 
 

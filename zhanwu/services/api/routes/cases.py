@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from zhanwu.schemas.views import BatchItem, BatchRequest, BatchResult, CasePage, CaseView, History
 from zhanwu.services.api.auth import CurrentActor
 from zhanwu.services.api.deps import GatewayDep, LifecycleDep, StoreDep, lifecycle
-from zhanwu.services.api.errors import Problem
+from zhanwu.services.api.errors import Problem, invalid_cursor
 from zhanwu.services.api.gateway import visible_case
 from zhanwu.services.api.views import case_view
 from zhanwu.services.store.repository import CaseFilter
@@ -80,7 +80,7 @@ async def list_cases(
             CaseFilter(lc.key, state, region, tier, overdue, q), Scope.of(actor), now, limit, cursor
         )
     except ValueError:
-        raise Problem(422, "invalid cursor", "分页游标无效", errors=[{"loc": ["query", "cursor"], "msg": "invalid"}]) from None
+        raise invalid_cursor() from None
     return CasePage(items=[case_view(lc, c, actor, now) for c in items], next_cursor=nxt)
 
 

@@ -7,12 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from zhanwu.schemas.views import DeadlineItem, DeadlinePage
+from zhanwu.schemas.views import DeadlinePage
 from zhanwu.services.api.auth import CurrentActor
 from zhanwu.services.api.deps import StoreDep, lifecycle
-from zhanwu.services.api.errors import Problem
+from zhanwu.services.api.errors import invalid_cursor
+from zhanwu.services.api.views import deadline_item
 from zhanwu.services.store.repository import DeadlineFilter
-from zhanwu.workflows.common.calendar import SHANGHAI, deadline_instant
+from zhanwu.workflows.common.calendar import deadline_instant
 from zhanwu.workflows.common.lifecycle import Scope
 
 router = APIRouter(prefix="/api/v1", tags=["deadlines"])
@@ -35,16 +36,5 @@ async def deadlines(
     try:
         items, nxt = await store.list_deadlines(f, Scope.of(actor), now, limit, cursor)
     except ValueError:
-        raise Problem(422, "invalid cursor", "分页游标无效", errors=[{"loc": ["query", "cursor"], "msg": "invalid"}]) from None
-    return DeadlinePage(
-        items=[
-            DeadlineItem(
-                case_id=d.case_id, programme=d.programme, title=d.title, state=d.state,
-                state_label=lifecycle(d.programme).state_label(d.state), region=d.region, kind=d.kind,
-                label=d.label, label_en=d.label_en, due_at=d.due_at.astimezone(SHANGHAI),
-                status="overdue" if d.due_at <= now else "pending",
-            )
-            for d in items
-        ],
-        next_cursor=nxt,
-    )
+        raise invalid_cursor() from None
+    return DeadlinePage(items=[deadline_item(d, now) for d in items], next_cursor=nxt)
