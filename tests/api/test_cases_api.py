@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
+from tests.api.calls import act
 from tests.factories import CITY, DISTRICT, HOST, OTHER_DISTRICT, SECTOR_INDUSTRY, filing, open_survey
 
 DW = "/api/v1/programmes/doctoral_workstation"
@@ -17,10 +18,6 @@ async def open_case(api, auth, actor=DISTRICT, **kw):
     r = await api.post(f"{DW}/cases", json=open_survey(**kw), headers=auth(actor))
     assert r.status_code == 201, r.text
     return r.json()
-
-
-async def act(api, auth, case_id, action, actor, payload=None, **headers):
-    return await api.post(f"/api/v1/cases/{case_id}/actions/{action}", json=payload or {}, headers=auth(actor, **headers))
 
 
 async def test_open_get_and_list(api, auth) -> None:

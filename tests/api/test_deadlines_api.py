@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.api.test_cases_api import act as dw_act
+from tests.api.calls import act
 from tests.api.test_cases_api import open_case
-from tests.api.test_postdoc_api import act as pd_act
 from tests.api.test_postdoc_api import recommended
 from tests.factories import CITY, CQ_CITY_OFFICE, CQ_DISTRICT, DISTRICT, HOST, OTHER_DISTRICT, filing
 
@@ -18,9 +17,9 @@ async def rectifying_dw_case(api, auth) -> str:
     case_id = (await open_case(api, auth))["id"]
     for action, actor, payload in (("begin_cultivation", DISTRICT, None), ("submit_filing", HOST, filing()),
                                    ("recommend", DISTRICT, None), ("approve_filing", CITY, None)):
-        assert (await dw_act(api, auth, case_id, action, actor, payload)).status_code == 200
+        assert (await act(api, auth, case_id, action, actor, payload)).status_code == 200
     due = (datetime.now(UTC) + timedelta(days=30)).isoformat()
-    r = await dw_act(api, auth, case_id, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due})
+    r = await act(api, auth, case_id, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due})
     assert r.status_code == 200
     return case_id
 
@@ -28,7 +27,7 @@ async def rectifying_dw_case(api, auth) -> str:
 async def test_deadlines_across_programmes_by_jurisdiction(api, auth) -> None:
     dw = await rectifying_dw_case(api, auth)
     pd = await recommended(api, auth)
-    assert (await pd_act(api, auth, pd, "certify", CQ_CITY_OFFICE, {"batch": "2026年第4批"})).status_code == 200
+    assert (await act(api, auth, pd, "certify", CQ_CITY_OFFICE, {"batch": "2026年第4批"})).status_code == 200
 
     jinzhong = (await api.get(URL, headers=auth(CITY))).json()
     assert [(d["case_id"], d["kind"], d["status"], d["state_label"]) for d in jinzhong["items"]] == [
@@ -48,7 +47,7 @@ async def test_deadlines_across_programmes_by_jurisdiction(api, auth) -> None:
     assert [d["kind"] for d in one["items"] + rest["items"]] == ["non_recruitment_window", "rectification_year_end"]
     assert rest["next_cursor"] is None
 
-    assert (await dw_act(api, auth, dw, "submit_rectification", HOST, {"report": "已补充团队"})).status_code == 200
+    assert (await act(api, auth, dw, "submit_rectification", HOST, {"report": "已补充团队"})).status_code == 200
     assert (await api.get(URL, headers=auth(CITY))).json()["items"] == []  # a report is in: nothing open
 
 

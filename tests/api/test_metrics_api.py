@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.api.test_cases_api import act, open_case
+from tests.api.calls import act
+from tests.api.test_cases_api import open_case
 from tests.factories import CITY, DISTRICT, HOST, filing
 from tests.prometheus import samples
 

@@ -3,6 +3,7 @@ Chongqing's city-wide lists, and certification in batches."""
 
 from __future__ import annotations
 
+from tests.api.calls import act
 from tests.factories import (
     BASIC,
     CQ_CITY_OFFICE,
@@ -15,10 +16,6 @@ from tests.factories import (
 
 PD = "/api/v1/programmes/postdoc_workstation"
 CODES = ["91500106MA5U7G1X2C", "91500106MA5U7G1X4J", "91500106MA5U7G1X6Q"]
-
-
-async def act(api, auth, case_id, action, actor, payload=None, **headers):
-    return await api.post(f"/api/v1/cases/{case_id}/actions/{action}", json=payload or {}, headers=auth(actor, **headers))
 
 
 async def opened(api, auth, code=CODES[0], **params) -> dict:

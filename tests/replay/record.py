@@ -32,6 +32,7 @@ from tests.factories import (
     pd_unit,
     recruitment,
 )
+from tests.gateway import fire
 from zhanwu.schemas.common import Actor, CaseSnapshot
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.gateway import Gateway
@@ -50,13 +51,10 @@ CAN_HISTORY_LIMIT = 40  # the lowered limit the dw_continued_as_new histories we
 
 class Recorder:
     def __init__(self, env: WorkflowEnvironment, store: Store) -> None:
-        self.env, self.store, self.gw = env, store, Gateway(env.client, store, "record", 30)
+        self.env, self.gw = env, Gateway(env.client, store, "record", 30)
 
     async def act(self, case_id: str, action: str, actor: Actor, payload: dict[str, Any] | None = None) -> CaseSnapshot:
-        case = await self.store.get_case(case_id)
-        assert case is not None
-        lc = DW if case.programme == DW.key else PD
-        return await self.gw.act(lc, case, action, actor, payload or {}, None, None)
+        return await fire(self.gw, case_id, action, actor, payload)
 
     async def runs(self, case_id: str) -> list[str]:
         """The case's run ids, first to last."""

@@ -6,6 +6,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.factories import CITY, DISTRICT, HOST, filing, open_survey
+from tests.gateway import fire
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.repository import Store
 from zhanwu.workflows.common import case_workflow
@@ -21,7 +22,7 @@ async def test_case_continues_as_new_and_keeps_everything(
     gw = Gateway(env.client, store, task_queue, timeout_s=30)
 
     async def act(action, actor, payload=None, key=None):
-        return await gw.act(DW, await store.get_case(case_id), action, actor, payload or {}, key, None)
+        return await fire(gw, case_id, action, actor, payload, key)
 
     case_id = (await gw.open(DW, "open_survey", DISTRICT, open_survey(), None)).id
     first_run = (await env.client.get_workflow_handle(case_id).describe()).run_id

@@ -9,6 +9,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.factories import CITY, DISTRICT, HOST, filing, open_survey
+from tests.gateway import fire
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.repository import Store
@@ -22,23 +23,17 @@ def gw(env: WorkflowEnvironment, store: Store, task_queue: str) -> Gateway:
     return Gateway(env.client, store, task_queue, timeout_s=30)
 
 
-async def act(gw: Gateway, store: Store, case_id: str, action: str, actor, payload=None, **kw):
-    case = await store.get_case(case_id)
-    assert case is not None
-    return await gw.act(DW, case, action, actor, payload or {}, kw.get("key"), kw.get("expected_version"))
-
-
-async def filed_case(gw: Gateway, store: Store) -> str:
+async def filed_case(gw: Gateway) -> str:
     case = await gw.open(DW, "open_survey", DISTRICT, open_survey(), None)
-    await act(gw, store, case.id, "begin_cultivation", DISTRICT)
-    await act(gw, store, case.id, "submit_filing", HOST, filing())
-    await act(gw, store, case.id, "recommend", DISTRICT)
-    await act(gw, store, case.id, "approve_filing", CITY)
+    await fire(gw, case.id, "begin_cultivation", DISTRICT)
+    await fire(gw, case.id, "submit_filing", HOST, filing())
+    await fire(gw, case.id, "recommend", DISTRICT)
+    await fire(gw, case.id, "approve_filing", CITY)
     return case.id
 
 
 async def test_whole_lifecycle_to_filed_and_audit(gw: Gateway, store: Store) -> None:
-    case_id = await filed_case(gw, store)
+    case_id = await filed_case(gw)
     case = await store.get_case(case_id)
     assert case and case.state == "filed" and case.tier == "key_improvement" and case.version == 5
     assert case.flags["provincial_recommendation_eligible"] is False
@@ -48,9 +43,9 @@ async def test_whole_lifecycle_to_filed_and_audit(gw: Gateway, store: Store) -> 
 
 
 async def test_rectification_deadline_revokes_without_report(gw: Gateway, store: Store, env: WorkflowEnvironment) -> None:
-    case_id = await filed_case(gw, store)
+    case_id = await filed_case(gw)
     due = (await env.get_current_time()) + timedelta(days=30)
-    await act(gw, store, case_id, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due.isoformat()})
+    await fire(gw, case_id, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due.isoformat()})
     await env.sleep(timedelta(days=29))
     assert (await store.get_case(case_id)).state == "rectifying"
     await env.sleep(timedelta(days=2))
@@ -62,14 +57,14 @@ async def test_rectification_deadline_revokes_without_report(gw: Gateway, store:
 
 
 async def test_pending_report_waits_for_decision(gw: Gateway, store: Store, env: WorkflowEnvironment) -> None:
-    case_id = await filed_case(gw, store)
+    case_id = await filed_case(gw)
     due = (await env.get_current_time()) + timedelta(days=30)
-    await act(gw, store, case_id, "issue_rectification", CITY, {"findings": "场地不足", "deadline": due.isoformat()})
+    await fire(gw, case_id, "issue_rectification", CITY, {"findings": "场地不足", "deadline": due.isoformat()})
     with pytest.raises(Problem) as refused:
-        await act(gw, store, case_id, "accept_rectification", CITY)
+        await fire(gw, case_id, "accept_rectification", CITY)
     assert refused.value.extra["rule"] == "DW-RECT-REPORT"
-    await act(gw, store, case_id, "submit_rectification", HOST, {"report": "已新增场地"})
+    await fire(gw, case_id, "submit_rectification", HOST, {"report": "已新增场地"})
     await env.sleep(timedelta(days=60))
     assert (await store.get_case(case_id)).state == "rectifying"
-    case = await act(gw, store, case_id, "accept_rectification", CITY)
+    case = await fire(gw, case_id, "accept_rectification", CITY)
     assert case.state == "filed"

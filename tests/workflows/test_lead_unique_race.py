@@ -8,6 +8,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.factories import DISTRICT, HOST, filing, open_survey
+from tests.gateway import fire
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.repository import Store
@@ -22,16 +23,16 @@ def gw(env: WorkflowEnvironment, store: Store, task_queue: str) -> Gateway:
     return Gateway(env.client, store, task_queue, timeout_s=30)
 
 
-async def cultivating(gw: Gateway, store: Store, code: str) -> str:
+async def cultivating(gw: Gateway, code: str) -> str:
     case = await gw.open(DW, "open_survey", DISTRICT, open_survey(code=code), None)
-    await gw.act(DW, (await store.get_case(case.id)), "begin_cultivation", DISTRICT, {}, None, None)
+    await fire(gw, case.id, "begin_cultivation", DISTRICT, {})
     return case.id
 
 
-async def submit(gw: Gateway, store: Store, case_id: str, code: str) -> str:
+async def submit(gw: Gateway, case_id: str, code: str) -> str:
     host = HOST.model_copy(update={"subject": code})
     try:
-        await gw.act(DW, (await store.get_case(case_id)), "submit_filing", host, filing(), None, None)
+        await fire(gw, case_id, "submit_filing", host, filing())
         return "ok"
     except Problem as p:
         assert p.status == 409, p.body()
@@ -39,21 +40,21 @@ async def submit(gw: Gateway, store: Store, case_id: str, code: str) -> str:
 
 
 async def test_two_cases_same_lead_at_once_exactly_one_wins(gw: Gateway, store: Store) -> None:
-    a, b = await cultivating(gw, store, "91350100M000100Y43"), await cultivating(gw, store, OTHER_UNIT)
-    results = await asyncio.gather(submit(gw, store, a, "91350100M000100Y43"), submit(gw, store, b, OTHER_UNIT))
+    a, b = await cultivating(gw, "91350100M000100Y43"), await cultivating(gw, OTHER_UNIT)
+    results = await asyncio.gather(submit(gw, a, "91350100M000100Y43"), submit(gw, b, OTHER_UNIT))
     assert sorted(results) == ["DW-LEAD-UNIQUE", "ok"]
     loser = b if results[0] == "ok" else a
     assert (await store.get_case(loser)).state == "cultivating"
     assert [h.action for h in await store.history(loser)] == ["open_survey", "begin_cultivation"]
 
 
-async def test_claim_freed_when_the_holder_withdraws(gw: Gateway, store: Store) -> None:
-    a, b = await cultivating(gw, store, "91350100M000100Y43"), await cultivating(gw, store, OTHER_UNIT)
-    assert await submit(gw, store, a, "91350100M000100Y43") == "ok"
-    assert await submit(gw, store, b, OTHER_UNIT) == "DW-LEAD-UNIQUE"
+async def test_claim_freed_when_the_holder_withdraws(gw: Gateway) -> None:
+    a, b = await cultivating(gw, "91350100M000100Y43"), await cultivating(gw, OTHER_UNIT)
+    assert await submit(gw, a, "91350100M000100Y43") == "ok"
+    assert await submit(gw, b, OTHER_UNIT) == "DW-LEAD-UNIQUE"
     host_a = HOST.model_copy(update={"subject": "91350100M000100Y43"})
-    await gw.act(DW, (await store.get_case(a)), "withdraw", host_a, {"reason": "合作终止"}, None, None)
-    assert await submit(gw, store, b, OTHER_UNIT) == "ok"
+    await fire(gw, a, "withdraw", host_a, {"reason": "合作终止"})
+    assert await submit(gw, b, OTHER_UNIT) == "ok"
 
 
 async def test_store_claim_under_many_concurrent_callers(store: Store) -> None:

@@ -11,6 +11,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from tests.factories import CITY, DISTRICT, HOST, filing
+from tests.gateway import fire
 from tests.prometheus import samples
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.repository import Store
@@ -26,19 +27,16 @@ async def test_worker_exports_sdk_metrics_and_deadlines_fired(env: WorkflowEnvir
                                   data_converter=pydantic_data_converter, runtime=metrics_runtime(f"127.0.0.1:{port}"))
     gw = Gateway(client, store, task_queue, timeout_s=30)
 
-    async def do(case_id: str, action: str, actor, payload=None) -> None:
-        await gw.act(DW, await store.get_case(case_id), action, actor, payload or {}, None, None)
-
     async with build_worker(client, store, task_queue):
         case_id = (await gw.open(DW, "open_survey", DISTRICT, {"unit": {
             "name": "晋中某新材料有限公司", "credit_code": "91350100M000100Y43", "kind": "enterprise",
             "sector": "industry", "region": "140702"}, "intention": "镁合金"}, None)).id
-        await do(case_id, "begin_cultivation", DISTRICT)
-        await do(case_id, "submit_filing", HOST, filing())
-        await do(case_id, "recommend", DISTRICT)
-        await do(case_id, "approve_filing", CITY)
+        await fire(gw, case_id, "begin_cultivation", DISTRICT)
+        await fire(gw, case_id, "submit_filing", HOST, filing())
+        await fire(gw, case_id, "recommend", DISTRICT)
+        await fire(gw, case_id, "approve_filing", CITY)
         due = (await env.get_current_time()) + timedelta(days=10)
-        await do(case_id, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due.isoformat()})
+        await fire(gw, case_id, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due.isoformat()})
         await env.sleep(timedelta(days=11))
         await client.get_workflow_handle(case_id).result()
         async with httpx.AsyncClient() as http:

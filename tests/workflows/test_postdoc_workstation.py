@@ -20,6 +20,7 @@ from tests.factories import (
     pd_unit,
     recruitment,
 )
+from tests.gateway import fire
 from zhanwu.schemas.common import CaseSnapshot
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.gateway import Gateway
@@ -39,22 +40,16 @@ def gw(env: WorkflowEnvironment, store: Store, task_queue: str) -> Gateway:
     return Gateway(env.client, store, task_queue, timeout_s=30)
 
 
-async def act(gw: Gateway, case_id: str, action: str, actor, payload=None, key=None) -> CaseSnapshot:
-    case = await gw.store.get_case(case_id)
-    assert case is not None
-    return await gw.act(PD, case, action, actor, payload or {}, key, None)
-
-
 async def recommended(gw: Gateway, code: str = CODES[0]) -> str:
     case_id = (await gw.open(PD, "create_application", pd_host(code), pd_unit(code), None)).id
-    await act(gw, case_id, "submit_application", pd_host(code), application())
-    await act(gw, case_id, "district_recommend", CQ_DISTRICT)
+    await fire(gw, case_id, "submit_application", pd_host(code), application())
+    await fire(gw, case_id, "district_recommend", CQ_DISTRICT)
     return case_id
 
 
 async def certified(gw: Gateway, code: str = CODES[0]) -> str:
     case_id = await recommended(gw, code)
-    await act(gw, case_id, "certify", CQ_CITY_OFFICE, {"batch": "2026年第4批"})
+    await fire(gw, case_id, "certify", CQ_CITY_OFFICE, {"batch": "2026年第4批"})
     return case_id
 
 
@@ -78,7 +73,7 @@ async def sleep_until(env: WorkflowEnvironment, instant: datetime, after: timede
 
 async def recruit(gw: Gateway, env: WorkflowEnvironment, case_id: str, code: str = CODES[0]) -> CaseSnapshot:
     today = local_date(await env.get_current_time()).isoformat()
-    return await act(gw, case_id, "record_recruitment", pd_host(code), recruitment(today))
+    return await fire(gw, case_id, "record_recruitment", pd_host(code), recruitment(today))
 
 
 async def test_no_recruitment_rectification_at_three_years_deregistered_at_four(gw: Gateway, env: WorkflowEnvironment) -> None:
@@ -128,9 +123,9 @@ async def test_recruitment_in_year_two_restarts_the_window(gw: Gateway, env: Wor
 async def test_manual_deregistration_ends_the_case(gw: Gateway, env: WorkflowEnvironment) -> None:
     case_id = await certified(gw)
     with pytest.raises(Problem) as invalid:
-        await act(gw, case_id, "deregister", CQ_CITY_OFFICE, {"reason": "serious_violation"})
+        await fire(gw, case_id, "deregister", CQ_CITY_OFFICE, {"reason": "serious_violation"})
     assert invalid.value.status == 422 and invalid.value.extra["errors"][0]["loc"] == ["body", "evidence"]
-    gone = await act(gw, case_id, "deregister", CQ_CITY_OFFICE,
+    gone = await fire(gw, case_id, "deregister", CQ_CITY_OFFICE,
                      {"reason": "unable_to_continue", "evidence": "破产清算裁定书（2027）渝01破1号"})
     assert gone.state == "deregistered" and gone.data["deregistration"]["clause"] == "002 §四(三)"
     assert gone.deadlines == []
