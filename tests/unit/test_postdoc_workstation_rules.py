@@ -190,6 +190,11 @@ def test_roles() -> None:
     submitted = D.walk(["create_application", "submit_application"], NOW)
     assert D.refused(submitted, "certify", NOW).rule == "STATE"
     assert D.act(submitted, "reject", NOW, actor=CQ_DISTRICT).state == "rejected"
+    assert D.refused(submitted, "district_return", NOW, actor=CQ_HOST).kind == "forbidden"
+    returned = D.act(submitted, "district_return", NOW)
+    assert returned.state == "draft" and returned.data["returned"]["reason"] == "材料不全"
+    assert D.act(returned, "submit_application", NOW).state == "submitted"
+    assert D.refused(certified(), "record_recruitment", NOW, actor=CQ_CITY_OFFICE).kind == "forbidden"
 
 
 # --- Chongqing jurisdictions -----------------------------------------------------------------

@@ -7,6 +7,8 @@ from datetime import datetime
 from zhanwu.schemas.common import Actor, CaseSnapshot
 from zhanwu.schemas.views import (
     ActionView,
+    BatchItem,
+    BatchResult,
     CaseView,
     DeadlineItem,
     DeadlineView,
@@ -16,6 +18,7 @@ from zhanwu.schemas.views import (
     StateView,
     TimerView,
 )
+from zhanwu.services.api.errors import Problem
 from zhanwu.services.store.repository import OpenDeadline
 from zhanwu.workflows.common.calendar import SHANGHAI
 from zhanwu.workflows.common.lifecycle import Lifecycle
@@ -35,6 +38,18 @@ def case_view(lc: Lifecycle, case: CaseSnapshot, actor: Actor, now: datetime) ->
         ],
         created_at=case.created_at.astimezone(SHANGHAI), updated_at=case.updated_at.astimezone(SHANGHAI),
     )
+
+
+def batch_result(lc: Lifecycle, action: str, answers: dict[str, CaseSnapshot | Problem], actor: Actor,
+                 now: datetime) -> BatchResult:
+    """Per case, in the order asked: the case when applied, else the problem a single action would answer."""
+    items = [
+        BatchItem(case_id=c, status=a.status, problem=a.body()) if isinstance(a, Problem)
+        else BatchItem(case_id=c, status=200, case=case_view(lc, a, actor, now))
+        for c, a in answers.items()
+    ]
+    applied = sum(i.status == 200 for i in items)
+    return BatchResult(action=action, applied=applied, refused=len(items) - applied, items=items)
 
 
 def deadline_status(due_at: datetime, met: bool, now: datetime) -> str:

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response
 
-from zhanwu.schemas.views import BatchItem, BatchRequest, BatchResult, CasePage, CaseView, History
+from zhanwu.schemas.views import BatchRequest, BatchResult, CasePage, CaseView, History
 from zhanwu.services.api.auth import CurrentActor
 from zhanwu.services.api.deps import GatewayDep, LifecycleDep, StoreDep, lifecycle
 from zhanwu.services.api.errors import Problem, invalid_cursor
 from zhanwu.services.api.gateway import visible_case
-from zhanwu.services.api.views import case_view
+from zhanwu.services.api.views import batch_result, case_view
 from zhanwu.services.store.repository import CaseFilter
 from zhanwu.workflows.common.lifecycle import Scope
 
@@ -53,14 +53,7 @@ async def batch(
     if body.action not in lc.by_key or lc.by_key[body.action].creates:
         raise _bad_query("action", [a.key.value for a in lc.actions if not a.creates], loc="body")
     answers = await gw.act_many(lc, body.action, actor, body.case_ids, body.payload, idempotency_key)
-    now = datetime.now(UTC)
-    items = [
-        BatchItem(case_id=c, status=a.status, problem=a.body()) if isinstance(a, Problem)
-        else BatchItem(case_id=c, status=200, case=case_view(lc, a, actor, now))
-        for c, a in zip(body.case_ids, answers, strict=True)
-    ]
-    return BatchResult(action=body.action, applied=sum(i.status == 200 for i in items),
-                       refused=sum(i.status != 200 for i in items), items=items)
+    return batch_result(lc, body.action, dict(zip(body.case_ids, answers, strict=True)), actor, datetime.now(UTC))
 
 
 @router.get("/programmes/{programme}/cases", response_model=CasePage)
