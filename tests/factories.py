@@ -74,3 +74,28 @@ def application(basic: tuple[str, ...] = BASIC, recommendation: tuple[str, ...] 
 
 def recruitment(on: str, name: str = "张博士") -> dict[str, Any]:
     return {"postdoc_name": name, "recruited_on": on, "mobile_station": "重庆大学机械工程博士后科研流动站"}
+
+
+# --- doctoral_residency (seed 001, 平顶山高新区) ----------------------------------------------------
+DR_ZONE, DR_CITY, DR_OTHER_REGION = "410471", "410400", "410402"  # 平顶山高新区, 平顶山市, 新华区
+DR_UNIT_CODE = "91410471MA44PD001B"
+DR_DOCTOR = "dr-doctor-001"
+DR_CITY_OFFICE = Actor(subject="pds-kjj-1", role=Role.CITY_OFFICE, region=DR_CITY)
+DR_DISTRICT = Actor(subject="gxq-kcj-1", role=Role.DISTRICT_OFFICE, region=DR_ZONE)
+DR_OTHER_DISTRICT = Actor(subject="xh-kjj-1", role=Role.DISTRICT_OFFICE, region=DR_OTHER_REGION)
+DR_HOST = Actor(subject=DR_UNIT_CODE, role=Role.HOST_UNIT, region=DR_ZONE)
+
+
+def dr_doctor(person_id: str = DR_DOCTOR) -> Actor:
+    return Actor(subject=person_id, role=Role.APPLICANT, region=DR_ZONE)
+
+
+def matching(person_id: str = DR_DOCTOR, code: str = DR_UNIT_CODE) -> dict[str, Any]:
+    return {"doctor": {"person_id": person_id, "name": "李博士", "university": "河南城建学院"},
+            "enterprise": {"name": "平顶山某电气装备有限公司", "credit_code": code, "region": DR_ZONE}}
+
+
+def agreement(term_months: int = 12, industry: str = "electrical_equipment", doctorate: bool = True,
+              evidence: str | None = "博士学位证书 1046532019000123") -> dict[str, Any]:
+    return {"focus": "智能开关设备故障诊断", "mode": "项目合作、驻企研发", "term_months": term_months,
+            "industry": industry, "doctorate": {"held": doctorate, "evidence": evidence}}

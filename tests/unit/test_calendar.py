@@ -9,6 +9,7 @@ import pytest
 from zhanwu.schemas.common import credit_code_valid
 from zhanwu.workflows.common.calendar import (
     SHANGHAI,
+    add_months,
     deadline_instant,
     end_of_day,
     last_day_rolled,
@@ -102,3 +103,18 @@ def test_every_single_character_change_of_a_valid_code_is_detected() -> None:
         for c in alphabet:
             if c != code[i]:
                 assert not credit_code_valid(code[:i] + c + code[i + 1:]), (i, c)
+
+
+@pytest.mark.parametrize(("start", "months", "ends_on"), [
+    (date(2026, 1, 15), 3, date(2026, 4, 15)),  # the corresponding day
+    (date(2026, 11, 30), 3, date(2027, 2, 28)),  # no 30 February: the month's last day
+    (date(2027, 11, 30), 3, date(2028, 2, 29)),  # ... in a leap year
+    (date(2026, 1, 31), 1, date(2026, 2, 28)),
+    (date(2026, 8, 31), 1, date(2026, 9, 30)),
+    (date(2026, 12, 31), 12, date(2027, 12, 31)),
+    (date(2028, 2, 29), 12, date(2029, 2, 28)),  # a year from a leap day
+    (date(2028, 2, 29), 48, date(2032, 2, 29)),
+    (date(2026, 5, 10), 0, date(2026, 5, 10)),
+])
+def test_a_period_in_months_ends_on_the_corresponding_day(start: date, months: int, ends_on: date) -> None:
+    assert add_months(start, months) == ends_on

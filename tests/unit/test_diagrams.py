@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.defaults import EndEvent, ExclusiveGateway, Interm
 from SpiffWorkflow.util.task import TaskState
 
 from zhanwu.schemas.common import Labelled
+from zhanwu.schemas.doctoral_residency import State as ResidencyState
 from zhanwu.schemas.doctoral_workstation import State as DoctoralState
 from zhanwu.schemas.postdoc_workstation import State as PostdocState
 from zhanwu.workflows.common.lifecycle import CREATE, Lifecycle
@@ -27,6 +28,7 @@ from zhanwu.workflows.diagrams import bpmn, is_system, mermaid, state_node_id
 from zhanwu.workflows.registry import LIFECYCLES
 
 DOCTORAL, POSTDOC = LIFECYCLES["doctoral_workstation"], LIFECYCLES["postdoc_workstation"]
+RESIDENCY = LIFECYCLES["doctoral_residency"]
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
@@ -192,17 +194,27 @@ def test_bpmn_states_are_gateways_and_finals_end_events(lc: Lifecycle, root: ET.
 
 
 def test_bpmn_flows_are_the_table(lc: Lifecycle, root: ET.Element) -> None:
+    """Each action: from each source state's gateway on `action == key`; then to its destination — back
+    to its one source, or through a `_back` gateway routing on `state` to each of several; an action with
+    branches first passes an `_outcome` gateway routing on `outcome`."""
     flows = {
         (f.get("sourceRef"), f.get("targetRef")): f.findtext("bpmn:conditionExpression", namespaces=NS)
         for f in process(root).findall("bpmn:sequenceFlow", NS)
     }
-    expected = {("start", state_node_id(CREATE)): None}
-    for t in lc.transitions():
-        key = t["trigger"]
-        for src in t["source"]:
-            expected[(state_node_id(src), key)] = f'action == "{key}"'
-        (only,) = t["source"] if t["dest"] == "=" else [t["dest"]]
-        expected[(key, state_node_id(only))] = None
+    expected: dict[tuple[str | None, str | None], str | None] = {("start", state_node_id(CREATE)): None}
+    for a in lc.actions:
+        key, sources = a.key.value, [s.value for s in a.sources] or [CREATE]
+        expected |= {(state_node_id(s), key): f'action == "{key}"' for s in sources}
+        exit_, condition = key, None
+        if a.branches:
+            exit_, condition = f"{key}_outcome", f'outcome == "{a.dest.value if a.dest else "stay"}"'
+            expected[(key, exit_)] = None
+            expected |= {(exit_, state_node_id(b.dest.value)): f'outcome == "{b.dest.value}"' for b in a.branches}
+        if a.dest is not None or len(sources) == 1:
+            expected[(exit_, state_node_id(a.dest.value if a.dest else sources[0]))] = condition
+        else:
+            expected[(exit_, f"{key}_back")] = condition
+            expected |= {(f"{key}_back", state_node_id(s)): f'state == "{s}"' for s in sources}
     assert flows == expected
 
 
@@ -235,9 +247,18 @@ def offered(lc: Lifecycle, state: str) -> list[str]:
     return [a.key.value for a in lc.available(state)]
 
 
-def dest(lc: Lifecycle, state: str, action: str) -> str:
+def outcomes(lc: Lifecycle, state: str, action: str) -> list[str]:
+    """The steps a walk may take with `action`: its key, or for an action with branches `key@outcome`."""
+    a = lc.by_key[action]
+    if not a.branches:
+        return [action]
+    return [f"{action}@{b.dest.value}" for b in a.branches] + [f"{action}@{a.dest.value if a.dest else 'stay'}"]
+
+
+def dest(lc: Lifecycle, state: str, step: str) -> str:
+    action, _, outcome = step.partition("@")
     d = lc.by_key[action].dest
-    return d.value if d else state
+    return outcome if outcome and outcome != "stay" else d.value if d else state
 
 
 def run(lc: Lifecycle, spec: BpmnProcessSpec, walk: list[str], peek: str | None) -> BpmnWorkflow:
@@ -251,9 +272,10 @@ def run(lc: Lifecycle, spec: BpmnProcessSpec, walk: list[str], peek: str | None)
     for t in wf.get_tasks(state=TaskState.READY):
         t.data |= {"action": choices[0]} | {kind: SimpleNamespace(due_at=at) for kind, at in due.items()}
     wf.do_engine_steps()
-    for i, action in enumerate(choices):
-        if action is None:
+    for i, step in enumerate(choices):
+        if step is None:
             break
+        action, _, outcome = step.partition("@")
         awaited = wf.get_tasks(state=TaskState.READY, manual=True) + wf.get_tasks(state=TaskState.WAITING)
         assert [t.task_spec.name for t in awaited] == [action], (walk, i)
         system = is_system(lc.by_key[action])
@@ -263,10 +285,11 @@ def run(lc: Lifecycle, spec: BpmnProcessSpec, walk: list[str], peek: str | None)
         (task,) = awaited
         if system:  # the timer's instant has come; catching it makes the task ready (and resets its data)
             wf.catch(BpmnEvent(task.task_spec.event_definition))
-        task.data |= {"action": choices[i + 1], "state": state}  # what the next gateways route on
+        nxt = choices[i + 1]
+        task.data |= {"action": nxt and nxt.partition("@")[0], "state": state, "outcome": outcome}  # what gateways read
         task.run()
         wf.do_engine_steps()
-        state = dest(lc, state, action)
+        state = dest(lc, state, step)
     return wf
 
 
@@ -283,8 +306,9 @@ def test_spiff_follows_any_walk_of_the_table(lc: Lifecycle, spec: BpmnProcessSpe
         if state in finals(lc):
             break
         action = data.draw(st.sampled_from(offered(lc, state)))
-        walk.append(action)
-        state = dest(lc, state, action)
+        step = data.draw(st.sampled_from(outcomes(lc, state, action)))
+        walk.append(step)
+        state = dest(lc, state, step)
     peek = None if state in finals(lc) else data.draw(st.sampled_from(offered(lc, state)))
     wf = run(lc, spec, walk, peek)
     assert ended_in(wf, state) if state in finals(lc) else not wf.is_completed()
@@ -302,6 +326,22 @@ def test_spiff_walks_a_postdoc_workstation_to_deregistration_by_its_timers() -> 
             "district_recommend", "certify", "record_recruitment", "window_lapsed", "record_recruitment",
             "window_lapsed", "deregister_non_recruitment"]
     assert ended_in(run(POSTDOC, parse(POSTDOC), walk, None), PostdocState.DEREGISTERED)
+
+
+def test_spiff_walks_a_doctoral_residency_through_a_warning_to_exit_and_another_to_completion() -> None:
+    start = ["open_matching", "sign_agreement", "file_agreement", "start_residency", "submit_quarterly_report",
+             "report_overdue", "submit_quarterly_report", "evaluation_due"]
+    warned = [*start, "record_annual_evaluation@under_warning", "escalate_warning", "record_annual_evaluation@stay",
+              "remove_from_pool"]
+    assert ended_in(run(RESIDENCY, parse(RESIDENCY), warned, None), ResidencyState.EXITED)
+    done = [*start, "record_annual_evaluation@stay", "term_ended", "submit_final_summary", "issue_final_evaluation"]
+    assert ended_in(run(RESIDENCY, parse(RESIDENCY), done, None), ResidencyState.COMPLETED)
+
+
+def test_spiff_takes_the_outcome_the_walk_chose() -> None:
+    start = ["open_matching", "sign_agreement", "file_agreement", "start_residency", "evaluation_due"]
+    run(RESIDENCY, parse(RESIDENCY), [*start, "record_annual_evaluation@under_warning"], "escalate_warning")
+    run(RESIDENCY, parse(RESIDENCY), [*start, "record_annual_evaluation@stay"], "submit_final_summary")
 
 
 @pytest.mark.parametrize(("programme", "key", "sources", "walk", "peek"), [

@@ -80,6 +80,7 @@ class ActionRequest(BaseModel):
     idempotency_key: str | None = None
     request_hash: str | None = Field(None, description="hash of action and body; tells a retry from a reuse")
     expected_version: int | None = Field(None, description="from If-Match")
+    campaign: str | None = Field(None, description="set by the server only: the evaluation campaign delivering it")
 
 
 class Deadline(BaseModel):

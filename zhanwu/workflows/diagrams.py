@@ -17,6 +17,7 @@ from zhanwu.schemas.common import Role
 from zhanwu.workflows.common.lifecycle import CREATE, Action, Lifecycle
 
 NEW_LABEL = "新建"
+STAY = "stay"  # the outcome of a branching action that keeps the case in its state
 
 
 # --- Mermaid ---------------------------------------------------------------------------------
@@ -99,10 +100,10 @@ def bpmn(lc: Lifecycle) -> str:
     only the system fires it, a timer catch event; a start event leads to the 新建 gateway of the
     creating actions. An action that keeps the case in its state returns to it (through a gateway
     routing on `state == "<key>"` when it has several). Laid out on a grid by distance from the start
-    so bpmn.io can open it."""
+    so bpmn.io can open it. An action with branches (a poor evaluation puts the case under warning) leads
+    to a gateway routing on `outcome == "<state>"` (`"stay"` when it keeps the case where it was)."""
     process_id = f"Process_{lc.key}"
     finals = {s.value for s in lc.finals}
-    table = {t["trigger"]: t for t in lc.transitions()}
 
     nodes: dict[str, tuple[str, str]] = {}  # id -> (tag, name), in document order
     flows: list[tuple[str, str, str | None]] = []  # (source, target, condition)
@@ -120,8 +121,7 @@ def bpmn(lc: Lifecycle) -> str:
 
     for action in lc.actions:
         key = action.key.value
-        t = table[key]
-        sources = t["source"]
+        sources = [s.value for s in action.sources] or [CREATE]
         if is_system(action):
             nodes[key] = ("intermediateCatchEvent", action.key.zh)
             timer = next((tm for tm in lc.timers if tm.action == action.key), None)
@@ -136,14 +136,22 @@ def bpmn(lc: Lifecycle) -> str:
         )))
         for s in sources:
             flows.append((state_node_id(s), key, f'action == "{key}"'))
-        if t["dest"] != "=":
-            flows.append((key, state_node_id(t["dest"]), None))
+        exit_, condition = key, None
+        if action.branches:  # the outcome decides the destination: route through a gateway
+            exit_ = f"{key}_outcome"
+            nodes[exit_] = ("exclusiveGateway", "")
+            docs[exit_] = "; ".join(f'outcome == "{b.dest.value}": {b.en}' for b in action.branches)
+            flows.append((key, exit_, None))
+            flows.extend((exit_, state_node_id(b.dest.value), f'outcome == "{b.dest.value}"') for b in action.branches)
+            condition = f'outcome == "{action.dest.value if action.dest else STAY}"'
+        if action.dest is not None:
+            flows.append((exit_, state_node_id(action.dest.value), condition))
         elif len(sources) == 1:
-            flows.append((key, state_node_id(sources[0]), None))
+            flows.append((exit_, state_node_id(sources[0]), condition))
         else:  # stays in whichever state it came from: route back through a gateway
             back = f"{key}_back"
             nodes[back] = ("exclusiveGateway", "")
-            flows.append((key, back, None))
+            flows.append((exit_, back, condition))
             flows.extend((back, state_node_id(s), f'state == "{s}"') for s in sources)
 
     ids = [f"Flow_{i}_{src}_{dst}" for i, (src, dst, _) in enumerate(flows, 1)]

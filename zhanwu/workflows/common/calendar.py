@@ -7,6 +7,7 @@ holidays. Pinning its version per case is left to the calendar service (issue 6)
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,13 +32,12 @@ def last_day_rolled(day: date) -> date:
     return day
 
 
-def add_years(day: date, years: int) -> date:
-    """第二百零二条: a period in years ends on the corresponding day; a 29 February with no
-    corresponding day ends on the last day of that month (28 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
+def add_months(day: date, months: int) -> date:
+    """第二百零二条: a period in months or years ends on the corresponding day of the last month; with no
+    corresponding day (31 January + 1 month, 29 February + 1 year) it ends on that month's last day."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def end_of_day(day: date) -> datetime:

@@ -156,7 +156,8 @@ class CaseWorkflow:
     def _check(self, name: str, req: ActionRequest) -> Facts:
         s = self.start
         case = self.snapshot or CaseSnapshot.blank(s.case_id, s.programme, s.profile, workflow.now())
-        facts, refusal = self.machine.check(name, req.actor, req.payload, workflow.now(), case, req.expected_version)
+        facts, refusal = self.machine.check(name, req.actor, req.payload, workflow.now(), case, req.expected_version,
+                                            req.campaign)
         if refusal is not None:
             raise refusal_error(refusal)
         assert facts is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from zhanwu.schemas.common import (
     Refusal,
     Role,
 )
+from zhanwu.workflows.common.calendar import SHANGHAI
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Facts:
     payload: BaseModel
     now: datetime
     profile: dict[str, Any]
+    campaign: str | None = None  # set by the server when an evaluation campaign delivers the action
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,15 @@ def no_effect(draft: CaseSnapshot, facts: Facts) -> None:
     return None
 
 
+def lapsed(due: datetime | None, f: Facts) -> Violation | None:
+    """A system action's guard: its deadline has passed (names the deadline in Asia/Shanghai time if not)."""
+    if due is not None and due <= f.now:
+        return None
+    ends = f"{due.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if due else "-"
+    return Violation(f"the period has not ended yet (it ends {ends} Asia/Shanghai)", f"期限未届满（{ends} 届满）",
+                     {"due_at": due.isoformat() if due else None})
+
+
 def note(key: str) -> Effect:
     """An effect that records under `key` who did it, when, and the payload (a note or a reason)."""
 
@@ -75,6 +86,16 @@ def note(key: str) -> Effect:
         d.data[key] = {"by": f.actor.role.value, "at": f.now.isoformat(), **f.payload.model_dump(mode="json")}
 
     return effect
+
+
+@dataclass(frozen=True)
+class Branch:
+    """Another destination of an action, taken when `when` holds (e.g. a poor evaluation → under warning)."""
+
+    dest: Labelled
+    when: Callable[[Facts], bool]
+    zh: str
+    en: str
 
 
 @dataclass(frozen=True)
@@ -89,6 +110,7 @@ class Action:
     clause: str = ""
     claim: Claim | None = None
     new_run: bool = False  # a cycle boundary: the case continues as new after it, so each run stays short
+    branches: tuple[Branch, ...] = ()  # checked in order before `dest`
 
     @property
     def creates(self) -> bool:
@@ -114,9 +136,44 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Quota:
+    """A limit across the cases of one evaluation round: at most `percent` (a profile setting) of those
+    evaluated may get `result`, rounded down — 不超过 allows no rounding up (10 → 3, 7 → 2, 3 → 0)."""
+
+    id: str
+    clause: str
+    result: Labelled
+    percent_key: str
+
+    def refusal(self, results: Sequence[str], profile: dict[str, Any]) -> Refusal | None:
+        n, k, percent = len(results), sum(r == self.result.value for r in results), profile[self.percent_key]
+        allowed = n * percent // 100
+        if k <= allowed:
+            return None
+        return Refusal(
+            kind="rule", rule=self.id, clause=self.clause,
+            detail=f"at most {percent}% of the {n} evaluated may be {self.result.value} (rounded down: {allowed}); "
+                   f"the round has {k}",
+            detail_zh=f"评价为“{self.result.zh}”的不得超过参评人数的{percent}%（{n}人中至多{allowed}人），本批次为{k}人",
+            extra={"evaluated": n, self.result.value: k, "allowed": allowed, "percent": percent},
+        )
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """Annual evaluations come in rounds: the campaign gathers a round's results, applies the quotas,
+    then delivers each result to its case as `action`, which only a campaign may fire."""
+
+    action: Labelled
+    results: type[Labelled]
+    quotas: tuple[Quota, ...] = ()
+
+
+@dataclass(frozen=True)
 class Timer:
     """A deadline owned by the case: `due` gives its instant (or None when it does not apply), `met`
-    whether it is satisfied; when it passes unmet the system fires `action`."""
+    whether it is satisfied; when it passes unmet the system fires `action`. A recurring deadline
+    (quarterly reports) also lists the past instants still `outstanding` (an overdue report)."""
 
     kind: str
     zh: str
@@ -124,6 +181,7 @@ class Timer:
     due: Callable[[CaseSnapshot], datetime | None]
     met: Callable[[CaseSnapshot], bool]
     action: Labelled
+    outstanding: Callable[[CaseSnapshot], list[datetime]] = lambda c: []
 
 
 @dataclass(frozen=True)
@@ -179,6 +237,7 @@ class Lifecycle:
     profiles: dict[str, dict[str, Any]]
     default_profile: str
     title: Callable[[CaseSnapshot], str] = lambda c: c.id
+    campaign: Campaign | None = None
 
     def __post_init__(self) -> None:
         self.by_key = {a.key.value: a for a in self.actions}
@@ -187,15 +246,20 @@ class Lifecycle:
     def machine(self, state: str | None = None) -> CaseMachine:
         return CaseMachine(self, state)
 
+    def routes(self) -> list[tuple[Action, Branch | None]]:
+        """Each way an action can go: its branches, then its own destination."""
+        return [(a, b) for a in self.actions for b in (*a.branches, None)]
+
     def transitions(self) -> list[dict[str, Any]]:
-        """The table in the shape `transitions.Machine` takes; creates start from a pseudo-state."""
+        """The table in the shape `transitions.Machine` takes, one row per route; creates start from a
+        pseudo-state."""
         return [
             {
                 "trigger": a.key.value,
                 "source": [s.value for s in a.sources] or [CREATE],
-                "dest": a.dest.value if a.dest else "=",
+                "dest": dest.value if (dest := b.dest if b else a.dest) else "=",
             }
-            for a in self.actions
+            for a, b in self.routes()
         ]
 
     # --- reading -----------------------------------------------------------------------------
@@ -213,6 +277,7 @@ class Lifecycle:
     def deadlines(self, case: CaseSnapshot) -> list[Deadline]:
         out = []
         for t in self.timers:
+            out += [Deadline(kind=t.kind, label=t.zh, label_en=t.en, due_at=at) for at in t.outstanding(case)]
             due = t.due(case)
             if due is not None:
                 out.append(Deadline(kind=t.kind, label=t.zh, label_en=t.en, due_at=due, met=t.met(case)))
@@ -240,8 +305,10 @@ class CaseMachine:
         self.lifecycle = lifecycle
         self.state = state or CREATE
         transitions = lifecycle.transitions()
-        for t, action in zip(transitions, lifecycle.actions, strict=True):
+        for t, (action, branch) in zip(transitions, lifecycle.routes(), strict=True):
             t["conditions"] = [lambda event, rules=action.rules: all(r.check(event.kwargs["facts"]) is None for r in rules)]
+            if branch is not None:
+                t["conditions"].append(lambda event, when=branch.when: when(event.kwargs["facts"]))
         self._machine = Machine(
             model=self,
             states=[CREATE, *(s.value for s in lifecycle.states)],
@@ -260,9 +327,11 @@ class CaseMachine:
         now: datetime,
         case: CaseSnapshot,
         expected_version: int | None = None,
+        campaign: str | None = None,
     ) -> tuple[Facts | None, Refusal | None]:
         """Decide whether `actor` may fire `action_key` on `case` now. For a create, `case` is the
-        blank case the workflow was started for. Returns the facts to apply with, or the refusal."""
+        blank case the workflow was started for; `campaign` names the evaluation campaign delivering
+        the action, if one is. Returns the facts to apply with, or the refusal."""
         lc = self.lifecycle
         action = lc.by_key.get(action_key)
         if action is None:
@@ -279,10 +348,11 @@ class CaseMachine:
             parsed = action.payload.model_validate_json(to_json(payload))
         except ValidationError as e:
             return None, _refuse("invalid", "PAYLOAD", "invalid payload", "请求内容不合规", errors=validation_errors(e))
-        facts = Facts(case=case, actor=actor, payload=parsed, now=now, profile=lc.profiles[case.profile])
+        facts = Facts(case=case, actor=actor, payload=parsed, now=now, profile=lc.profiles[case.profile],
+                      campaign=campaign)
         if action.creates and self.state == CREATE:
             case = _draft(case, action, facts)
-            facts = Facts(case=case, actor=actor, payload=parsed, now=now, profile=facts.profile)
+            facts = replace(facts, case=case)
         if not lc.visible(actor, case):
             return None, _refuse("not_found", "JURISDICTION", "case not found", "案件不存在")
         if expected_version is not None and expected_version != case.version:
@@ -292,6 +362,13 @@ class CaseMachine:
             )
         if action_key not in self._machine.get_triggers(self.state):
             return None, self.state_refusal(action_key, actor, case)
+        if lc.campaign and lc.campaign.action == action.key and campaign is None:
+            return None, Refusal(
+                kind="rule", rule="EVALUATION-CAMPAIGN", clause=action.clause,
+                detail=f"{action_key} is recorded only by an evaluation campaign "
+                       f"(POST /api/v1/programmes/{lc.key}/evaluations), which applies the quota across the round",
+                detail_zh=f"“{action.key.zh}”须通过年度评价批次录入（统一核定比例）",
+            )
         for rule in action.rules:
             if (refusal := rule.refusal(facts)) is not None:
                 others = [r.id for r in action.rules if r is not rule and r.check(facts) is not None]

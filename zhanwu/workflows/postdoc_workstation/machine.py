@@ -28,8 +28,8 @@ from zhanwu.schemas.postdoc_workstation import (
 from zhanwu.schemas.postdoc_workstation import (
     State as S,
 )
-from zhanwu.workflows.common.calendar import SHANGHAI, add_years, deadline_instant, local_date
-from zhanwu.workflows.common.lifecycle import Action, Facts, Lifecycle, Rule, Timer, Violation, note
+from zhanwu.workflows.common.calendar import add_months, deadline_instant, local_date
+from zhanwu.workflows.common.lifecycle import Action, Facts, Lifecycle, Rule, Timer, Violation, lapsed, note
 
 WINDOW = {"window_years": 4, "rectification_years": 1}
 PROFILES = {
@@ -54,7 +54,7 @@ def window_end(case: CaseSnapshot, years_before_end: int = 0) -> datetime | None
     if w is None:
         return None
     start, years = date.fromisoformat(w["start"]), w["window_years"] - years_before_end
-    last = add_years(start, years) if w["window_reading"] == "rolling" else date(start.year + years, 12, 31)
+    last = add_months(start, 12 * years) if w["window_reading"] == "rolling" else date(start.year + years, 12, 31)
     return deadline_instant(last)
 
 
@@ -120,23 +120,15 @@ def _recruitment_date(f: Facts) -> Violation | None:
     )
 
 
-def _lapsed(due: datetime | None, f: Facts) -> Violation | None:
-    if due is not None and due <= f.now:
-        return None
-    ends = f"{due.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if due else "-"
-    return Violation(f"the window has not ended yet (it ends {ends} Asia/Shanghai)", f"期限未届满（{ends} 届满）",
-                     {"due_at": due.isoformat() if due else None})
-
-
 BASIC = Rule("PD-BASIC", "002 §一(一)1-6", "具备全部六项基本条件", "all six basic conditions", _basic)
 RECOMMEND = Rule("PD-RECOMMEND", "002 §一(二)1-5", "符合至少一项推荐条件", "at least one recommendation condition",
                  _recommend)
 RECRUITMENT_DATE = Rule("PD-RECRUIT-DATE", "002 §四(一)", "进站日期在本期起算日至今日之间",
                         "recruitment dated within the current window", _recruitment_date)
 THREE_YEARS = Rule("PD-WINDOW-RECTIFY", "002 §四(一)", "连续未招收满三年（第四年为整改期）",
-                   "three years without recruitment", lambda f: _lapsed(_rectification_begins(f.case), f))
+                   "three years without recruitment", lambda f: lapsed(_rectification_begins(f.case), f))
 FOUR_YEARS = Rule("PD-WINDOW-END", "002 §四(一)", "连续四年（最后一年为整改期）未招收",
-                  "four years without recruitment, the last a rectification year", lambda f: _lapsed(window_end(f.case), f))
+                  "four years without recruitment, the last a rectification year", lambda f: lapsed(window_end(f.case), f))
 
 
 # --- effects ---------------------------------------------------------------------------------
