@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
+
+from temporalio.testing import WorkflowEnvironment
 
 from zhanwu.schemas.common import Actor, CaseSnapshot
 from zhanwu.services.api.gateway import Gateway
+from zhanwu.services.store.repository import Store
 from zhanwu.workflows.registry import LIFECYCLES
 
 
@@ -14,3 +20,22 @@ async def fire(gw: Gateway, case_id: str, action: str, actor: Actor, payload: di
     case = await gw.store.get_case(case_id)
     assert case is not None, f"{case_id} is not in the store"
     return await gw.act(LIFECYCLES[case.programme], case, action, actor, payload or {}, key, expected_version)
+
+
+async def until(store: Store, case_id: str, ok: Callable[[CaseSnapshot], bool]) -> CaseSnapshot:
+    """The projection lands a moment after the timer fires: wait for it (bounded)."""
+    for _ in range(200):
+        case = await store.get_case(case_id)
+        if case is not None and ok(case):
+            return case
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{case_id} never satisfied the condition; it is {case}")
+
+
+def due(case: CaseSnapshot, kind: str) -> datetime:
+    """The first listed deadline of `kind`."""
+    return next(d.due_at for d in case.deadlines if d.kind == kind)
+
+
+async def sleep_until(env: WorkflowEnvironment, instant: datetime, after: timedelta = timedelta(hours=1)) -> None:
+    await env.sleep(instant + after - await env.get_current_time())

@@ -18,11 +18,6 @@ from zhanwu.workflows.doctoral_workstation.machine import LIFECYCLE as DW
 pytestmark = pytest.mark.usefixtures("worker")
 
 
-@pytest.fixture
-def gw(env: WorkflowEnvironment, store: Store, task_queue: str) -> Gateway:
-    return Gateway(env.client, store, task_queue, timeout_s=30)
-
-
 async def filed_case(gw: Gateway) -> str:
     case = await gw.open(DW, "open_survey", DISTRICT, open_survey(), None)
     await fire(gw, case.id, "begin_cultivation", DISTRICT)

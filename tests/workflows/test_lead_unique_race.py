@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from temporalio.testing import WorkflowEnvironment
 
 from tests.factories import DISTRICT, HOST, filing, open_survey
 from tests.gateway import fire
@@ -16,11 +15,6 @@ from zhanwu.workflows.doctoral_workstation.machine import LIFECYCLE as DW
 
 pytestmark = pytest.mark.usefixtures("worker")
 OTHER_UNIT = "91110000600037341L"
-
-
-@pytest.fixture
-def gw(env: WorkflowEnvironment, store: Store, task_queue: str) -> Gateway:
-    return Gateway(env.client, store, task_queue, timeout_s=30)
 
 
 async def cultivating(gw: Gateway, code: str) -> str:

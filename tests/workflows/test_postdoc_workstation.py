@@ -4,9 +4,7 @@ station's twelve years with every run's history bounded."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -20,11 +18,10 @@ from tests.factories import (
     pd_unit,
     recruitment,
 )
-from tests.gateway import fire
+from tests.gateway import due, fire, sleep_until, until
 from zhanwu.schemas.common import CaseSnapshot
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.gateway import Gateway
-from zhanwu.services.store.repository import Store
 from zhanwu.workflows.common.calendar import local_date
 from zhanwu.workflows.postdoc_workstation.machine import LIFECYCLE as PD
 
@@ -33,11 +30,6 @@ CODES = ["91500106MA5U7G1X2C", "91500106MA5U7G1X4J", "91500106MA5U7G1X6Q"]
 # events per run: the first run holds the application (four actions); every later run one cycle of
 # the station's life, ended by a recruitment or a window boundary, however many years it lasts
 FIRST_RUN_BOUND, CYCLE_RUN_BOUND = 60, 25
-
-
-@pytest.fixture
-def gw(env: WorkflowEnvironment, store: Store, task_queue: str) -> Gateway:
-    return Gateway(env.client, store, task_queue, timeout_s=30)
 
 
 async def recommended(gw: Gateway, code: str = CODES[0]) -> str:
@@ -51,24 +43,6 @@ async def certified(gw: Gateway, code: str = CODES[0]) -> str:
     case_id = await recommended(gw, code)
     await fire(gw, case_id, "certify", CQ_CITY_OFFICE, {"batch": "2026年第4批"})
     return case_id
-
-
-async def until(store: Store, case_id: str, ok: Callable[[CaseSnapshot], bool]) -> CaseSnapshot:
-    """The projection lands a moment after the timer fires: wait for it (bounded)."""
-    for _ in range(200):
-        case = await store.get_case(case_id)
-        if case is not None and ok(case):
-            return case
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{case_id} never satisfied the condition; it is {case}")
-
-
-def due(case: CaseSnapshot, kind: str) -> datetime:
-    return next(d.due_at for d in case.deadlines if d.kind == kind)
-
-
-async def sleep_until(env: WorkflowEnvironment, instant: datetime, after: timedelta = timedelta(hours=1)) -> None:
-    await env.sleep(instant + after - await env.get_current_time())
 
 
 async def recruit(gw: Gateway, env: WorkflowEnvironment, case_id: str, code: str = CODES[0]) -> CaseSnapshot:
@@ -142,16 +116,16 @@ async def test_batch_certification_one_refused_the_others_certified_retry_applie
     not_ready = (await gw.open(PD, "create_application", pd_host(CODES[2]), pd_unit(CODES[2]), None)).id
     ids = [ready[0], not_ready, ready[1], "pd-500106-2026-9999"]
     payload = {"batch": "2026年第4批"}
-    answers = await gw.act_many(PD, "certify", CQ_CITY_OFFICE, ids, payload, "round-2026-4")
+    answers = list((await gw.act_many(PD, "certify", CQ_CITY_OFFICE, dict.fromkeys(ids, payload), "round-2026-4")).values())
     statuses = [200 if isinstance(a, CaseSnapshot) else a.status for a in answers]
     assert statuses == [200, 409, 200, 404]
     assert answers[1].extra["rule"] == "STATE" and answers[1].extra["state"] == "draft"
-    again = await gw.act_many(PD, "certify", CQ_CITY_OFFICE, ids, payload, "round-2026-4")
+    again = (await gw.act_many(PD, "certify", CQ_CITY_OFFICE, dict.fromkeys(ids, payload), "round-2026-4")).values()
     assert [a.version for a in again if isinstance(a, CaseSnapshot)] == [answers[0].version, answers[2].version]
     for case_id in ready:
         assert [h.action for h in await gw.store.history(case_id)].count("certify") == 1
-    outsider = await gw.act_many(PD, "district_recommend", CQ_OTHER_DISTRICT, ready, {}, None)
-    assert [p.status for p in outsider] == [404, 404]
+    outsider = await gw.act_many(PD, "district_recommend", CQ_OTHER_DISTRICT, dict.fromkeys(ready, {}), None)
+    assert [p.status for p in outsider.values()] == [404, 404]
 
 
 async def test_twelve_years_of_one_station_bounded_runs_and_a_gap_free_audit(gw: Gateway, env: WorkflowEnvironment) -> None:

@@ -109,12 +109,29 @@ class ActionView(BaseModel):
     rules: list[RuleView]
     clause: str
     payload_schema: dict[str, Any]
+    branches: list[BranchView] = Field(default_factory=list, description="other destinations, taken when their condition holds")
+    campaign_only: bool = Field(False, description="delivered only by an evaluation campaign (POST …/evaluations)")
 
 
-class StateView(BaseModel):
+class BranchView(BaseModel):
+    dest: str
+    when: str
+    when_en: str
+
+
+class CampaignView(BaseModel):
+    action: str
+    results: list[LabelView]
+    quotas: list[RuleView]
+
+
+class LabelView(BaseModel):
     key: str
     label: str
     label_en: str
+
+
+class StateView(LabelView):
     final: bool
 
 
@@ -137,3 +154,26 @@ class ProgrammeView(ProgrammeSummary):
     states: list[StateView]
     actions: list[ActionView]
     timers: list[TimerView]
+    evaluation: CampaignView | None = Field(None, description="annual evaluation campaigns, if the programme has them")
+
+
+class EvaluationItem(BaseModel):
+    case_id: str
+    result: str
+    comment: str | None = None
+    outcome: str = Field(description="recorded: the case took its result; refused (see problem); pending: not yet")
+    problem: dict[str, Any] | None = None
+    case: CaseView | None = Field(None, description="the case after its result, in the campaign's answer")
+
+
+class EvaluationView(BaseModel):
+    id: str
+    programme: str
+    region: str
+    round: str
+    profile: str
+    figures: dict[str, Any] = Field(description="evaluated, count per result, each quota with its allowance")
+    created_at: datetime
+    by_role: str
+    recorded: int
+    items: list[EvaluationItem] = Field(description="one per entry, in the order asked")

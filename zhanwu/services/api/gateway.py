@@ -55,10 +55,10 @@ class Gateway:
 
     async def act(
         self, lifecycle: Lifecycle, case: CaseSnapshot, action: str, actor: Actor, payload: dict[str, Any],
-        key: str | None, expected_version: int | None,
+        key: str | None, expected_version: int | None, campaign: str | None = None,
     ) -> CaseSnapshot:
         return await self._counted(lifecycle, action, self._act(lifecycle, case, action, actor, payload, key,
-                                                                expected_version))
+                                                                expected_version, campaign))
 
     async def _open(
         self, lifecycle: Lifecycle, action: str, actor: Actor, payload: dict[str, Any], key: str | None,
@@ -88,10 +88,11 @@ class Gateway:
 
     async def _act(
         self, lifecycle: Lifecycle, case: CaseSnapshot, action: str, actor: Actor, payload: dict[str, Any],
-        key: str | None, expected_version: int | None,
+        key: str | None, expected_version: int | None, campaign: str | None,
     ) -> CaseSnapshot:
         # refusals that do not depend on how fresh the store is are answered here; the rest by the case
-        _, refusal = lifecycle.machine(case.state).check(action, actor, payload, datetime.now(UTC), case)
+        _, refusal = lifecycle.machine(case.state).check(action, actor, payload, datetime.now(UTC), case,
+                                                         campaign=campaign)
         if refusal is not None and refusal.kind in ("not_found", "forbidden", "invalid"):
             raise Problem.from_refusal(refusal)
         digest = request_hash(action, payload)
@@ -99,7 +100,7 @@ class Gateway:
         try:
             return await self._update(
                 handle.execute_update(
-                    action, self._request(actor, payload, key, digest, expected_version),
+                    action, self._request(actor, payload, key, digest, expected_version, campaign),
                     id=self._update_id(key, digest), result_type=CaseSnapshot,
                 )
             )
@@ -109,23 +110,25 @@ class Gateway:
             raise
 
     async def act_many(
-        self, lifecycle: Lifecycle, action: str, actor: Actor, case_ids: list[str], payload: dict[str, Any],
-        key: str | None,
-    ) -> list[CaseSnapshot | Problem]:
-        """The same action on many cases (a certification round): each case moves on its own and
-        answers for itself, so one refusal blocks no other. With an Idempotency-Key every case
-        remembers its answer, so retrying the whole batch applies nothing twice."""
+        self, lifecycle: Lifecycle, action: str, actor: Actor, payloads: dict[str, dict[str, Any]],
+        key: str | None, campaign: str | None = None,
+    ) -> dict[str, CaseSnapshot | Problem]:
+        """One action on many cases, each with its payload (a certification round, an evaluation
+        campaign's results): each case moves on its own and answers for itself, so one refusal blocks
+        no other. With an Idempotency-Key every case remembers its answer, so retrying the whole
+        batch applies nothing twice."""
         gate = asyncio.Semaphore(BATCH_CONCURRENCY)
 
-        async def one(case_id: str) -> CaseSnapshot | Problem:
+        async def one(case_id: str, payload: dict[str, Any]) -> CaseSnapshot | Problem:
             async with gate:
                 try:
                     case = await visible_case(self.store, case_id, actor, lifecycle.key)
-                    return await self.act(lifecycle, case, action, actor, payload, key, None)
+                    return await self.act(lifecycle, case, action, actor, payload, key, None, campaign)
                 except Problem as p:
                     return p
 
-        return list(await asyncio.gather(*(one(c) for c in case_ids)))
+        answers = await asyncio.gather(*(one(c, p) for c, p in payloads.items()))
+        return dict(zip(payloads, answers, strict=True))
 
     async def worker_polling(self) -> bool:
         resp = await self._bounded(self.client.workflow_service.describe_task_queue(
@@ -167,9 +170,9 @@ class Gateway:
 
     @staticmethod
     def _request(actor: Actor, payload: dict[str, Any], key: str | None, digest: str,
-                 expected_version: int | None = None) -> ActionRequest:
+                 expected_version: int | None = None, campaign: str | None = None) -> ActionRequest:
         return ActionRequest(actor=actor, payload=payload, idempotency_key=key, request_hash=digest,
-                             expected_version=expected_version)
+                             expected_version=expected_version, campaign=campaign)
 
     @staticmethod
     def _update_id(key: str | None, digest: str) -> str:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from zhanwu.schemas.common import Actor, CaseSnapshot
+from zhanwu.schemas.evaluations import EvaluationRecord
 from zhanwu.schemas.views import (
     ActionView,
     BatchItem,
     BatchResult,
+    BranchView,
+    CampaignView,
     CaseView,
     DeadlineItem,
     DeadlineView,
+    EvaluationItem,
+    EvaluationView,
+    LabelView,
     ProgrammeSummary,
     ProgrammeView,
     RuleView,
@@ -52,6 +59,27 @@ def batch_result(lc: Lifecycle, action: str, answers: dict[str, CaseSnapshot | P
     return BatchResult(action=action, applied=applied, refused=len(items) - applied, items=items)
 
 
+def evaluation_view(lc: Lifecycle, record: EvaluationRecord, answers: Mapping[str, CaseSnapshot | Problem | bool],
+                    actor: Actor, now: datetime) -> EvaluationView:
+    """Each entry with what its case did: the case or the problem (the campaign's answer), or only
+    whether it was recorded (reading a round later)."""
+    items = []
+    for e in record.entries:
+        a = answers.get(e.case_id, False)
+        item = EvaluationItem(case_id=e.case_id, result=e.result, comment=e.comment,
+                              outcome="refused" if isinstance(a, Problem) else "recorded" if a else "pending")
+        if isinstance(a, Problem):
+            item.problem = a.body()
+        elif isinstance(a, CaseSnapshot):
+            item.case = case_view(lc, a, actor, now)
+        items.append(item)
+    return EvaluationView(
+        id=record.id, programme=record.programme, region=record.region, round=record.round, profile=record.profile,
+        figures=record.figures, created_at=record.created_at.astimezone(SHANGHAI), by_role=record.actor_role,
+        recorded=sum(i.outcome == "recorded" for i in items), items=items,
+    )
+
+
 def deadline_status(due_at: datetime, met: bool, now: datetime) -> str:
     return "met" if met else "overdue" if due_at <= now else "pending"
 
@@ -81,8 +109,16 @@ def programme_view(lc: Lifecycle) -> ProgrammeView:
                 rules=[RuleView(id=r.id, clause=r.clause, title=r.title_zh, title_en=r.title_en)
                        for r in (*a.rules, *([a.claim] if a.claim else []))],
                 payload_schema=a.payload.model_json_schema(),
+                branches=[BranchView(dest=b.dest.value, when=b.zh, when_en=b.en) for b in a.branches],
+                campaign_only=bool(lc.campaign and lc.campaign.action == a.key),
             )
             for a in lc.actions
         ],
         timers=[TimerView(kind=t.kind, label=t.zh, label_en=t.en, fires=t.action.value) for t in lc.timers],
+        evaluation=lc.campaign and CampaignView(
+            action=lc.campaign.action.value, results=[LabelView(key=r.value, label=r.zh, label_en=r.en) for r in lc.campaign.results],
+            quotas=[RuleView(id=q.id, clause=q.clause, title=f"“{q.result.zh}”比例上限（{q.percent_key}）",
+                             title_en=f"share of {q.result.value} capped by the profile's {q.percent_key}")
+                    for q in lc.campaign.quotas],
+        ),
     )

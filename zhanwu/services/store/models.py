@@ -104,3 +104,23 @@ class OpenRequest(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[str] = mapped_column(String(64))
+
+
+class EvaluationRound(Base):
+    """An evaluation campaign's round as decided (entries and quota figures), once per (programme,
+    region, round): the id says so, the primary key holds it. Written once, never updated; what each
+    case did with its result is in the case's own audit."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    programme: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(6), index=True)
+    round: Mapped[str] = mapped_column(String(32))
+    profile: Mapped[str] = mapped_column(String(64))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    actor_subject: Mapped[str] = mapped_column(String(128))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    entries: Mapped[list[Any]] = mapped_column(JSON)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from zhanwu.schemas.common import AuditEvent, CaseSnapshot, Projection, region_prefix
+from zhanwu.schemas.evaluations import EvaluationRecord
 from zhanwu.services.store.models import (
     AuditRecord,
     Case,
@@ -21,6 +22,7 @@ from zhanwu.services.store.models import (
     CaseParty,
     Claim,
     Counter,
+    EvaluationRound,
     OpenRequest,
 )
 from zhanwu.workflows.common.lifecycle import Scope
@@ -148,7 +150,36 @@ class Store:
             row = await db.get(OpenRequest, (subject, key))
             return (row.case_id, row.request_hash) if row else None
 
+    async def record_evaluation(self, record: EvaluationRecord) -> EvaluationRecord:
+        """Keep a round as decided; returns the round first kept under its id (this one, or another's)."""
+        try:
+            async with self.session.begin() as db:
+                db.add(EvaluationRound(**record.model_dump(exclude={"entries"}),
+                                       entries=[e.model_dump(mode="json") for e in record.entries]))
+        except IntegrityError:
+            pass
+        kept = await self.get_evaluation(record.id)
+        assert kept is not None
+        return kept
+
     # --- reads ------------------------------------------------------------------------------
+    async def recorded(self, case_ids: list[str], action: str, round_: str) -> set[str]:
+        """Which of the cases have an audit record of `action` for evaluation round `round_`."""
+        q = select(AuditRecord.case_id).where(
+            AuditRecord.case_id.in_(case_ids), AuditRecord.action == action, AuditRecord.payload["round"].as_string() == round_,
+        )
+        async with self.session() as db:
+            return set((await db.scalars(q)).all())
+
+    async def get_evaluation(self, evaluation_id: str) -> EvaluationRecord | None:
+        async with self.session() as db:
+            row = await db.get(EvaluationRound, evaluation_id)
+            if row is None:
+                return None
+            return EvaluationRecord.model_validate(
+                {c.key: getattr(row, c.key) for c in EvaluationRound.__table__.columns} | {"created_at": _utc(row.created_at)}
+            )
+
     async def get_case(self, case_id: str) -> CaseSnapshot | None:
         async with self.session() as db:
             row = await db.get(Case, case_id)

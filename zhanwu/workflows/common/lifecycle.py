@@ -145,9 +145,12 @@ class Quota:
     result: Labelled
     percent_key: str
 
+    def allowed(self, evaluated: int, profile: dict[str, Any]) -> int:
+        return evaluated * profile[self.percent_key] // 100
+
     def refusal(self, results: Sequence[str], profile: dict[str, Any]) -> Refusal | None:
         n, k, percent = len(results), sum(r == self.result.value for r in results), profile[self.percent_key]
-        allowed = n * percent // 100
+        allowed = self.allowed(n, profile)
         if k <= allowed:
             return None
         return Refusal(

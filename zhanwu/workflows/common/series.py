@@ -52,9 +52,10 @@ class Series:
 
     def current(self, c: CaseSnapshot, now: datetime, outstanding_only: bool = False) -> dict[str, Any] | None:
         """The item an action completes now: the earliest not done whose period has opened (or, with
-        `outstanding_only`, whose instant has passed and been marked)."""
-        wanted = (OUTSTANDING,) if outstanding_only else (OUTSTANDING, UPCOMING)
-        return next((i for i in self.items(c) if i["status"] in wanted and _at(i["opens_at"]) <= now), None)
+        `outstanding_only`, the earliest whose instant has passed and been marked)."""
+        if outstanding_only:
+            return next((i for i in self.items(c) if i["status"] == OUTSTANDING), None)
+        return next((i for i in self.items(c) if i["status"] != DONE and _at(i["opens_at"]) <= now), None)
 
     def complete(self, d: CaseSnapshot, now: datetime, outstanding_only: bool = False, **fields: Any) -> dict[str, Any]:
         item = self.current(d, now, outstanding_only)

@@ -52,8 +52,8 @@ async def batch(
     Each case is decided on its own; the answer lists per case what happened."""
     if body.action not in lc.by_key or lc.by_key[body.action].creates:
         raise _bad_query("action", [a.key.value for a in lc.actions if not a.creates], loc="body")
-    answers = await gw.act_many(lc, body.action, actor, body.case_ids, body.payload, idempotency_key)
-    return batch_result(lc, body.action, dict(zip(body.case_ids, answers, strict=True)), actor, datetime.now(UTC))
+    answers = await gw.act_many(lc, body.action, actor, dict.fromkeys(body.case_ids, body.payload), idempotency_key)
+    return batch_result(lc, body.action, answers, actor, datetime.now(UTC))
 
 
 @router.get("/programmes/{programme}/cases", response_model=CasePage)
