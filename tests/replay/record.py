@@ -25,16 +25,23 @@ from tests.factories import (
     CQ_DISTRICT,
     CQ_HOST,
     DISTRICT,
+    DR_DISTRICT,
+    DR_HOST,
     HOST,
+    agreement,
     application,
+    dr_doctor,
     filing,
+    matching,
     open_survey,
     pd_unit,
     recruitment,
 )
 from tests.gateway import fire
 from zhanwu.schemas.common import Actor, CaseSnapshot
+from zhanwu.schemas.evaluations import EvaluationEntry, EvaluationRequest
 from zhanwu.services.api.errors import Problem
+from zhanwu.services.api.evaluations import evaluate
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.migrate import upgrade_async
 from zhanwu.services.store.repository import Store, make_engine
@@ -42,6 +49,7 @@ from zhanwu.services.workers.main import build_worker
 from zhanwu.services.workers.namespace import ensure_search_attributes
 from zhanwu.workflows.common import case_workflow
 from zhanwu.workflows.common.calendar import local_date
+from zhanwu.workflows.doctoral_residency.machine import LIFECYCLE as DR
 from zhanwu.workflows.doctoral_workstation.machine import LIFECYCLE as DW
 from zhanwu.workflows.postdoc_workstation.machine import LIFECYCLE as PD
 
@@ -123,10 +131,36 @@ async def pd_years_of_life(r: Recorder) -> None:
         await r.save(c, f"pd_years_of_life_run{i}", run_id)
 
 
+async def dr_residency(r: Recorder) -> None:
+    """A doctor's year: two reports on time and two quarters left overdue, a poor evaluation by
+    campaign and the warning cleared, the term's end, summary and final evaluation; one history per run."""
+    doctor = dr_doctor()
+    c = (await r.gw.open(DR, "open_matching", doctor, matching(), None)).id
+    with contextlib.suppress(Problem):  # refused by DR-TERM: leaves no trace in the history
+        await r.act(c, "sign_agreement", DR_HOST, agreement(term_months=6))
+    await r.act(c, "sign_agreement", DR_HOST, agreement())
+    await r.act(c, "file_agreement", DR_DISTRICT)
+    await r.act(c, "start_residency", DR_HOST, {"position": "other", "position_title": "首席技术顾问"})
+    await r.env.sleep(timedelta(days=30))
+    await r.act(c, "submit_quarterly_report", doctor, {"report": "第一季度"})
+    await r.env.sleep(timedelta(days=100))
+    await r.act(c, "submit_quarterly_report", doctor, {"report": "第二季度（迟报）"})
+    await r.env.sleep(timedelta(days=250))
+    round_ = EvaluationRequest(round="2027", entries=[EvaluationEntry(case_id=c, result="poor")])
+    await evaluate(r.gw, DR, DR_DISTRICT, round_)
+    await r.act(c, "clear_warning", DR_DISTRICT, {"note": "已取得推进"})
+    await r.act(c, "submit_final_summary", doctor, {"summary": "入驻工作总结"})
+    await r.act(c, "issue_final_evaluation", DR_DISTRICT, {"opinion": "完成入驻任务"})
+    await r.env.client.get_workflow_handle(c).result()
+    for i, run_id in enumerate(await r.runs(c), 1):
+        await r.save(c, f"dr_residency_run{i}", run_id)
+
+
 SCENARIOS: dict[str, Callable[[Recorder], Awaitable[None]]] = {
     "dw_full_lifecycle_revoked_by_deadline": dw_revoked_by_deadline,
     "dw_continued_as_new": dw_continued_as_new,
     "pd_years_of_life": pd_years_of_life,
+    "dr_residency": dr_residency,
 }
 
 
