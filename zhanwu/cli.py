@@ -24,6 +24,9 @@ DEV_TOKENS = (  # role, region, subject, sector: one per role, for trying the AP
     (Role.CITY_OFFICE, "500000", "chongqing-bgb", None),  # 重庆市博管办: postdoc_workstation
     (Role.DISTRICT_OFFICE, "500106", "shapingba-bgb", None),
     (Role.HOST_UNIT, "500106", "91500106MA5U7G1X2C", None),
+    (Role.DISTRICT_OFFICE, "410471", "pds-gxq-kcj", None),  # 平顶山高新区科技创新局: doctoral_residency
+    (Role.HOST_UNIT, "410471", "91410471MA44PD001B", None),
+    (Role.APPLICANT, "410471", "dr-doctor-001", None),
 )
 
 

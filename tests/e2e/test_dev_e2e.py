@@ -30,9 +30,14 @@ from tests.factories import (
     CQ_CITY_OFFICE,
     CQ_DISTRICT,
     DISTRICT,
+    DR_DISTRICT,
+    DR_HOST,
     HOST,
+    agreement,
     application,
+    dr_doctor,
     filing,
+    matching,
     open_survey,
     pd_host,
     pd_unit,
@@ -47,6 +52,7 @@ pytestmark = pytest.mark.e2e
 
 DW = "/api/v1/programmes/doctoral_workstation"
 PD = "/api/v1/programmes/postdoc_workstation"
+DR = "/api/v1/programmes/doctoral_residency"
 PD_CODES = ["91500106MA5U7G1X2C", "91500106MA5U7G1X4J", "91500106MA5U7G1X6Q"]
 READY_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 30
@@ -331,6 +337,27 @@ def test_dev_timer_revokes_and_state_survives_restart(dev: Dev) -> None:
         trail = http.get(f"/api/v1/cases/{stations[0]}/history", headers=auth(CQ_CITY_OFFICE)).json()["items"]
         assert [(h["seq"], h["action"]) for h in trail] == list(enumerate(
             ["create_application", "submit_application", "district_recommend", "certify", "record_recruitment"], 1))
+
+        # --- a doctor resident in an enterprise: agreement, residence, a report, a round refused ------
+        r = http.post(f"{DR}/cases", json=matching(), headers=auth(dr_doctor()))
+        assert r.status_code == 201, r.text
+        residency = r.json()["id"]
+        short = http.post(f"/api/v1/cases/{residency}/actions/sign_agreement", json=agreement(term_months=6),
+                          headers=auth(DR_HOST))
+        assert short.status_code == 409 and (short.json()["rule"], short.json()["clause"]) == ("DR-TERM", "001 第七条")
+        act(http, residency, "sign_agreement", DR_HOST, agreement(), expect_state="agreed")
+        act(http, residency, "file_agreement", DR_DISTRICT, expect_state="filed")
+        started = act(http, residency, "start_residency", DR_HOST, {"position": "technology_service_officer"},
+                      expect_state="in_residence")
+        assert [d["kind"] for d in started["deadlines"]] == ["quarterly_report", "annual_evaluation", "term_end"]
+        reported = act(http, residency, "submit_quarterly_report", dr_doctor(), {"report": "完成首季度工作"})
+        assert reported["data"]["reports"][0]["late"] is False  # after continue-as-new at the start of residence
+        early = http.post(f"{DR}/evaluations", json={"round": "2027", "entries": [
+            {"case_id": residency, "result": "competent"}]}, headers=auth(DR_DISTRICT))
+        assert early.status_code == 409 and early.json()["rule"] == "DR-EVALUATION-AWAITED", early.text
+        supervised = http.get("/api/v1/deadlines", params={"programme": "doctoral_residency"},
+                              headers=auth(DR_DISTRICT)).json()["items"]
+        assert [(d["case_id"], d["kind"]) for d in supervised][:1] == [(residency, "quarterly_report")]
     took = dev.stop(signal.SIGTERM, again=True)  # a second signal while stopping must not orphan children
     print(f"second stop took {took:.1f}s")
     assert wait_until(lambda: all(port_free(p) for p in ports), 10), f"ports still taken: {ports}"

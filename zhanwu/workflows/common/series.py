@@ -11,11 +11,11 @@ overdue report, an evaluation awaited), and `done` when its report or result com
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from zhanwu.schemas.common import CaseSnapshot, Labelled
-from zhanwu.workflows.common.calendar import add_months, deadline_instant, end_of_day
+from zhanwu.workflows.common.calendar import add_months, deadline_instant, local_date
 
 UPCOMING, OUTSTANDING, DONE = "upcoming", "outstanding", "done"
 
@@ -25,10 +25,12 @@ class Series:
     key: str
     live: tuple[Labelled, ...]  # the states in which its due dates run
 
-    def schedule(self, d: CaseSnapshot, start: date, every_months: int, count: int) -> None:
-        """Lay out `count` periods of `every_months` months counted from the day after `start`."""
+    def schedule(self, d: CaseSnapshot, since: datetime, every_months: int, count: int) -> None:
+        """Lay out `count` periods of `every_months` months from `since`: the first opens then; each
+        ends on the corresponding day counted from its date (that day itself not counted)."""
+        start = local_date(since)
         ends = [deadline_instant(add_months(start, n * every_months)) for n in range(1, count + 1)]
-        opens = [end_of_day(start), *ends[:-1]]
+        opens = [since, *ends[:-1]]
         d.data[self.key] = [
             {"n": n, "opens_at": o.isoformat(), "due_at": e.isoformat(), "status": UPCOMING}
             for n, (o, e) in enumerate(zip(opens, ends, strict=True), 1)

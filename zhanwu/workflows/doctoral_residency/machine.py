@@ -179,11 +179,11 @@ def _sign(d: CaseSnapshot, f: Facts) -> None:
 
 def _start(d: CaseSnapshot, f: Facts) -> None:
     assert isinstance(f.payload, StartResidency)
-    start, term, p = local_date(f.now), d.data["agreement"]["term_months"], f.profile
-    d.data["residency"] = f.payload.model_dump(mode="json") | {"started_on": start.isoformat()}
-    REPORTS.schedule(d, start, p["report_every_months"], term // p["report_every_months"])
-    EVALUATIONS.schedule(d, start, p["evaluation_every_months"], term // p["evaluation_every_months"])
-    TERM.schedule(d, start, term, 1)
+    term, p = d.data["agreement"]["term_months"], f.profile
+    d.data["residency"] = f.payload.model_dump(mode="json") | {"started_on": local_date(f.now).isoformat()}
+    REPORTS.schedule(d, f.now, p["report_every_months"], term // p["report_every_months"])
+    EVALUATIONS.schedule(d, f.now, p["evaluation_every_months"], term // p["evaluation_every_months"])
+    TERM.schedule(d, f.now, term, 1)
 
 
 def _report(d: CaseSnapshot, f: Facts) -> None:
