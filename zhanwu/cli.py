@@ -111,7 +111,9 @@ def cmd_dev(settings: Settings) -> None:
             except subprocess.TimeoutExpired:
                 c.kill()
 
-    signal.signal(signal.SIGTERM, _interrupt)
+    # SIGINT explicitly too: a shell starting `zhanwu dev` in the background hands it SIGINT ignored
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _interrupt)
     try:
         spawn("temporal", [
             _temporal_binary(), "server", "start-dev", "--db-filename", str(var / "temporal.db"),
