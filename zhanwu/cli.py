@@ -93,19 +93,19 @@ def cmd_dev(settings: Settings) -> None:
     var.mkdir(parents=True, exist_ok=True)
     cmd_migrate(settings)
     host, port = settings.temporal_address.rsplit(":", 1)
-    children: list[subprocess.Popen[bytes]] = []
+    children: dict[str, subprocess.Popen[bytes]] = {}
 
     def spawn(name: str, argv: list[str]) -> None:
         log = open(var / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
-        children.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        children[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def stop(*_: object) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not abandon children mid-stop
             signal.signal(sig, signal.SIG_IGN)
-        for c in children:
+        for c in children.values():
             if c.poll() is None:
                 c.terminate()
-        for c in children:
+        for c in children.values():
             try:
                 c.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -136,9 +136,9 @@ def cmd_dev(settings: Settings) -> None:
             token = mint_token(settings, role, region, subject, timedelta(hours=12), sector)
             print(f"  {role.value:<18} {region}  {subject:<20} {token}")
         print("Ctrl-C stops everything.", flush=True)
-        while all(c.poll() is None for c in children):
+        while all(c.poll() is None for c in children.values()):
             time.sleep(0.5)
-        dead = [c.args[0] if c.args else "?" for c in children if c.poll() is not None]
+        dead = [name for name, c in children.items() if c.poll() is not None]
         print(f"a process ended unexpectedly ({dead}); stopping the rest", file=sys.stderr)
         raise SystemExit(1)
     except KeyboardInterrupt:

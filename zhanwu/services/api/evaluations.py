@@ -11,11 +11,13 @@ already kept are refused.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from zhanwu.schemas.common import Actor, CaseSnapshot
+from zhanwu.schemas.common import Actor, CaseSnapshot, region_prefix
 from zhanwu.schemas.evaluations import EvaluationRecord, EvaluationRequest
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.gateway import Gateway, request_hash, visible_case
+from zhanwu.services.store.repository import Store
 from zhanwu.workflows.common.lifecycle import Campaign, Lifecycle
 
 
@@ -55,7 +57,7 @@ async def evaluate(
 
 async def _decide(
     gw: Gateway, lc: Lifecycle, campaign: Campaign, actor: Actor, req: EvaluationRequest, evaluation_id: str,
-    payloads: dict[str, dict[str, object]], digest: str,
+    payloads: dict[str, dict[str, Any]], digest: str,
 ) -> EvaluationRecord:
     """Every case may take its result now (else the round is refused naming the entry), the round is
     of one profile, and its quotas hold; returns the round as decided."""
@@ -63,14 +65,14 @@ async def _decide(
     for i, entry in enumerate(req.entries):
         try:
             case = await visible_case(gw.store, entry.case_id, actor, lc.key)
-        except Problem as p:
-            raise Problem(p.status, p.detail, p.detail_zh, entry=i, case_id=entry.case_id) from None
+        except Problem as missing:
+            raise Problem(missing.status, missing.detail, missing.detail_zh, entry=i, case_id=entry.case_id) from None
         _, refusal = lc.machine(case.state).check(campaign.action.value, actor, payloads[entry.case_id], now, case,
                                                   campaign=evaluation_id)
         if refusal is not None:
-            p = Problem.from_refusal(refusal)
-            raise Problem(p.status, f"entry {i} ({entry.case_id}): {p.detail}", p.detail_zh, p.type, **p.extra,
-                          entry=i, case_id=entry.case_id)
+            refused = Problem.from_refusal(refusal)
+            raise Problem(refused.status, f"entry {i} ({entry.case_id}): {refused.detail}", refused.detail_zh,
+                          refused.type, **refused.extra, entry=i, case_id=entry.case_id)
         profiles.add(case.profile)
     if len(profiles) > 1:
         raise Problem(409, f"a round evaluates cases of one policy profile, not {sorted(profiles)}",
@@ -88,3 +90,14 @@ async def _decide(
         id=evaluation_id, programme=lc.key, region=actor.region, round=req.round, profile=profile, request_hash=digest,
         actor_subject=actor.subject, actor_role=actor.role.value, entries=req.entries, figures=figures, created_at=now,
     )
+
+
+async def read(store: Store, lc: Lifecycle, actor: Actor, evaluation_id: str) -> tuple[EvaluationRecord, set[str]]:
+    """A round the actor may see (an office of the campaign's roles covering its region), and the
+    cases that have recorded their result."""
+    campaign = campaign_of(lc)
+    record = await store.get_evaluation(evaluation_id)
+    if (record is None or record.programme != lc.key or actor.role not in lc.by_key[campaign.action.value].roles
+            or not record.region.startswith(region_prefix(actor.region))):
+        raise Problem(404, f"evaluation {evaluation_id} not found", "评价批次不存在")
+    return record, await store.recorded([e.case_id for e in record.entries], campaign.action.value, record.round)

@@ -30,7 +30,7 @@ from zhanwu.services.api.metrics import Metrics
 from zhanwu.services.store.repository import Store
 from zhanwu.workflows.common.calendar import local_date
 from zhanwu.workflows.common.lifecycle import Lifecycle
-from zhanwu.workflows.registry import LIFECYCLES, WORKFLOWS
+from zhanwu.workflows.registry import LIFECYCLES
 
 T = TypeVar("T")
 BATCH_CONCURRENCY = 8  # cases of one batch in flight at once
@@ -73,8 +73,8 @@ class Gateway:
         draft, digest = facts.case, request_hash(action, [profile, payload])
         case_id = await self._case_id(lifecycle, draft, actor, key, digest, now)
         start = CaseStart(case_id=case_id, programme=lifecycle.key, profile=profile)
-        op = WithStartWorkflowOperation(
-            WORKFLOWS[lifecycle.key].run, start, id=case_id, task_queue=self.task_queue,
+        op: WithStartWorkflowOperation[Any, CaseSnapshot | None] = WithStartWorkflowOperation(
+            lifecycle.key, start, id=case_id, task_queue=self.task_queue, result_type=CaseSnapshot,  # type = programme
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             static_summary=f"{lifecycle.zh} · {lifecycle.title(draft)}",
             static_details=f"{case_id} · {lifecycle.en} · region {draft.region}",

@@ -28,7 +28,7 @@ from zhanwu.schemas.views import (
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.store.repository import OpenDeadline
 from zhanwu.workflows.common.calendar import SHANGHAI
-from zhanwu.workflows.common.lifecycle import Lifecycle
+from zhanwu.workflows.common.lifecycle import Claim, Lifecycle, Rule
 from zhanwu.workflows.registry import LIFECYCLES
 
 
@@ -97,6 +97,10 @@ def programme_summary(lc: Lifecycle) -> ProgrammeSummary:
                             default_profile=lc.default_profile)
 
 
+def _rule_view(r: Rule | Claim) -> RuleView:
+    return RuleView(id=r.id, clause=r.clause, title=r.title_zh, title_en=r.title_en)
+
+
 def programme_view(lc: Lifecycle) -> ProgrammeView:
     return ProgrammeView(
         **programme_summary(lc).model_dump(),
@@ -106,8 +110,7 @@ def programme_view(lc: Lifecycle) -> ProgrammeView:
                 key=a.key.value, label=a.key.zh, label_en=a.key.en, creates=a.creates,
                 sources=[s.value for s in a.sources], dest=a.dest.value if a.dest else None,
                 roles=[r.value for r in a.roles], clause=a.clause,
-                rules=[RuleView(id=r.id, clause=r.clause, title=r.title_zh, title_en=r.title_en)
-                       for r in (*a.rules, *([a.claim] if a.claim else []))],
+                rules=[_rule_view(r) for r in a.rules] + ([_rule_view(a.claim)] if a.claim else []),
                 payload_schema=a.payload.model_json_schema(),
                 branches=[BranchView(dest=b.dest.value, when=b.zh, when_en=b.en) for b in a.branches],
                 campaign_only=bool(lc.campaign and lc.campaign.action == a.key),
@@ -115,7 +118,7 @@ def programme_view(lc: Lifecycle) -> ProgrammeView:
             for a in lc.actions
         ],
         timers=[TimerView(kind=t.kind, label=t.zh, label_en=t.en, fires=t.action.value) for t in lc.timers],
-        evaluation=lc.campaign and CampaignView(
+        evaluation=None if lc.campaign is None else CampaignView(
             action=lc.campaign.action.value, results=[LabelView(key=r.value, label=r.zh, label_en=r.en) for r in lc.campaign.results],
             quotas=[RuleView(id=q.id, clause=q.clause, title=f"“{q.result.zh}”比例上限（{q.percent_key}）",
                              title_en=f"share of {q.result.value} capped by the profile's {q.percent_key}")

@@ -6,13 +6,11 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response
 
-from zhanwu.schemas.common import region_prefix
 from zhanwu.schemas.evaluations import EvaluationRequest
 from zhanwu.schemas.views import EvaluationView
 from zhanwu.services.api.auth import CurrentActor
 from zhanwu.services.api.deps import GatewayDep, LifecycleDep, StoreDep
-from zhanwu.services.api.errors import Problem
-from zhanwu.services.api.evaluations import campaign_of, evaluate
+from zhanwu.services.api.evaluations import evaluate, read
 from zhanwu.services.api.views import evaluation_view
 
 router = APIRouter(prefix="/api/v1/programmes/{programme}/evaluations", tags=["evaluations"])
@@ -33,11 +31,6 @@ async def run_campaign(
 
 @router.get("/{evaluation_id}", response_model=EvaluationView)
 async def get_campaign(lc: LifecycleDep, actor: CurrentActor, store: StoreDep, evaluation_id: str) -> EvaluationView:
-    campaign = campaign_of(lc)
-    record = await store.get_evaluation(evaluation_id)
-    roles = lc.by_key[campaign.action.value].roles
-    if (record is None or record.programme != lc.key or actor.role not in roles
-            or not record.region.startswith(region_prefix(actor.region))):
-        raise Problem(404, f"evaluation {evaluation_id} not found", "评价批次不存在")
-    done = await store.recorded([e.case_id for e in record.entries], campaign.action.value, record.round)
-    return evaluation_view(lc, record, {c: True for c in done}, actor, datetime.now(UTC))
+    """The round as decided, with which cases have recorded their result so far."""
+    record, recorded = await read(store, lc, actor, evaluation_id)
+    return evaluation_view(lc, record, dict.fromkeys(recorded, True), actor, datetime.now(UTC))
