@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -177,3 +177,61 @@ class EvaluationView(BaseModel):
     by_role: str
     recorded: int
     items: list[EvaluationItem] = Field(description="one per entry, in the order asked")
+
+
+class BandView(BaseModel):
+    low: int
+    high: int | None = Field(description="null: and above (及以上)")
+    points: int
+
+
+class ScoreItemView(BaseModel):
+    key: str
+    label: str
+    label_en: str
+    clause: str
+    max_points: int
+    bonus: bool
+    bands: list[BandView] = Field(description="the seed's bands; a count on two bands' shared end scores the higher")
+    per_unit: int | None = Field(None, description="a bonus item: points per unit, up to max_points")
+    awarded: bool = Field(False, description="a bonus item whose points (0..max_points) the evaluator awards")
+
+
+class GradeView(BaseModel):
+    key: str
+    label: str
+    label_en: str
+    at_least: int
+
+
+class ScoreSheetView(BaseModel):
+    key: str
+    label: str
+    label_en: str
+    clause: str
+    cap: int
+    grades: list[GradeView]
+    items: list[ScoreItemView]
+
+
+class ScoreRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    counts: dict[str, Annotated[int, Field(ge=0, le=100_000)]] = Field(
+        description="count per item key (points for an awarded item); an item left out counts 0")
+
+
+class ScoredItem(BaseModel):
+    key: str
+    clause: str
+    count: int
+    points: int
+
+
+class ScoreView(BaseModel):
+    sheet: str
+    items: list[ScoredItem] = Field(description="every item with the points it scored, to check by hand")
+    base: int
+    bonus: int
+    total: int = Field(description="base + bonus, capped at the sheet's cap")
+    grade: GradeView

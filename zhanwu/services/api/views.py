@@ -9,6 +9,7 @@ from zhanwu.schemas.common import Actor, CaseSnapshot
 from zhanwu.schemas.evaluations import EvaluationRecord
 from zhanwu.schemas.views import (
     ActionView,
+    BandView,
     BatchItem,
     BatchResult,
     BranchView,
@@ -18,10 +19,15 @@ from zhanwu.schemas.views import (
     DeadlineView,
     EvaluationItem,
     EvaluationView,
+    GradeView,
     LabelView,
     ProgrammeSummary,
     ProgrammeView,
     RuleView,
+    ScoredItem,
+    ScoreItemView,
+    ScoreSheetView,
+    ScoreView,
     StateView,
     TimerView,
 )
@@ -29,6 +35,7 @@ from zhanwu.services.api.errors import Problem
 from zhanwu.services.store.repository import OpenDeadline
 from zhanwu.workflows.common.calendar import SHANGHAI
 from zhanwu.workflows.common.lifecycle import Claim, Lifecycle, Rule
+from zhanwu.workflows.common.score_sheets import Grade, ScoreSheet
 from zhanwu.workflows.registry import LIFECYCLES
 
 
@@ -125,3 +132,26 @@ def programme_view(lc: Lifecycle) -> ProgrammeView:
                     for q in lc.campaign.quotas],
         ),
     )
+
+
+def score_sheet_view(sheet: ScoreSheet) -> ScoreSheetView:
+    return ScoreSheetView(
+        key=sheet.key, label=sheet.zh, label_en=sheet.en, clause=sheet.clause, cap=sheet.cap,
+        grades=[_grade_view(g) for g in sheet.grades],
+        items=[ScoreItemView(key=i.key, label=i.zh, label_en=i.en, clause=i.clause, max_points=i.max_points,
+                             bonus=i.bonus, bands=[BandView(low=b.low, high=b.high, points=b.points) for b in i.bands],
+                             per_unit=i.per_unit, awarded=i.awarded) for i in sheet.items],
+    )
+
+
+def score_view(sheet: ScoreSheet, counts: dict[str, int]) -> ScoreView:
+    scored = sheet.score(counts)
+    return ScoreView(
+        sheet=sheet.key, base=scored.base, bonus=scored.bonus, total=scored.total, grade=_grade_view(scored.grade),
+        items=[ScoredItem(key=i.key, clause=i.clause, count=counts.get(i.key, 0), points=scored.points[i.key])
+               for i in sheet.items],
+    )
+
+
+def _grade_view(g: Grade) -> GradeView:
+    return GradeView(key=g.key, label=g.zh, label_en=g.en, at_least=g.at_least)
