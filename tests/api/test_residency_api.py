@@ -5,8 +5,10 @@ without applying twice, other results for the round refused; who may run and rea
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.api.calls import act
@@ -19,7 +21,14 @@ from tests.factories import (
     dr_doctor,
     matching,
 )
+from tests.unit import test_doctoral_residency_rules as rules
+from zhanwu.schemas.common import AuditEvent, Projection
+from zhanwu.schemas.evaluations import EvaluationRequest
+from zhanwu.services.api.errors import Problem
+from zhanwu.services.api.evaluations import evaluate
+from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.repository import Store
+from zhanwu.workflows.doctoral_residency.machine import LIFECYCLE
 
 DR = "/api/v1/programmes/doctoral_residency"
 
@@ -141,3 +150,23 @@ async def test_a_doctor_reports_over_http_and_sees_the_overdue_item(api, auth, e
     assert r.status_code == 200 and r.json()["data"]["reports"][0]["late"] is True
     other = await act(api, auth, case_id, "submit_quarterly_report", dr_doctor("doctor-02"), {"report": "冒名"})
     assert other.status_code == 404
+
+
+async def test_a_round_mixing_policy_profiles_is_refused_before_anything_is_kept(store: Store) -> None:
+    """A round applies one profile's quota: cases opened under two versions cannot share it. (Served
+    from the store alone: the refusal comes before anything reaches Temporal.)"""
+    lc = replace(LIFECYCLE, profiles=LIFECYCLE.profiles | {"pingdingshan-hitech@2": rules.PROFILE})
+    awaited = rules.D.act(rules.resident(), "evaluation_due", rules.month(12))
+    ids = []
+    for n, profile in enumerate(lc.profiles, 1):
+        case = awaited.model_copy(update={"id": f"dr-410471-2026-{n:04d}", "profile": profile})
+        event = AuditEvent(case_id=case.id, programme=case.programme, seq=case.version, at=case.updated_at,
+                           actor=DR_DISTRICT, action="evaluation_due", from_state=case.state, to_state=case.state)
+        assert await store.project(Projection(snapshot=case, event=event))
+        ids.append(case.id)
+    req = EvaluationRequest.model_validate(round_of(ids, excellent=0))
+    with pytest.raises(Problem) as mixed:
+        await evaluate(Gateway(None, store, "unused", 1), lc, DR_DISTRICT, req)  # type: ignore[arg-type]
+    assert mixed.value.status == 409 and mixed.value.extra == {
+        "rule": "EVALUATION-PROFILE", "profiles": ["pingdingshan-hitech@1", "pingdingshan-hitech@2"]}
+    assert await store.get_evaluation("ev-dr-410471-2027") is None

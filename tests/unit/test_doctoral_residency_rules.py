@@ -74,6 +74,37 @@ def month(n: int) -> datetime:
     return datetime(2026 + (10 + n) // 12, (10 + n) % 12 + 1, 24, 2, 0, tzinfo=UTC)
 
 
+# --- the table, as DOMAIN.md states it ----------------------------------------------------------
+DOCTOR, FIRM, ZONE, CITY, SYS = "applicant", "host_unit", "district_office", "city_office", "system"
+LIVE = ("in_residence", "under_warning")
+SPEC_TABLE = {  # action: (from, to (None: stays), roles); DOMAIN.md's, with the system's own actions
+    "open_matching": ((), "matching", {DOCTOR, FIRM, ZONE}),
+    "sign_agreement": (("matching",), "agreed", {FIRM, DOCTOR}),
+    "file_agreement": (("agreed",), "filed", {ZONE}),
+    "start_residency": (("filed",), "in_residence", {FIRM}),
+    "submit_quarterly_report": (LIVE, None, {DOCTOR}),
+    "report_overdue": (LIVE, None, {SYS}),
+    "evaluation_due": (LIVE, None, {SYS}),
+    "record_annual_evaluation": (LIVE, None, {CITY, ZONE}),  # also under warning: see the README
+    "escalate_warning": (("under_warning",), None, {ZONE}),
+    "clear_warning": (("under_warning",), "in_residence", {ZONE}),
+    "remove_from_pool": (("under_warning",), "exited", {ZONE}),
+    "term_ended": (LIVE, None, {SYS}),
+    "submit_final_summary": (("in_residence",), None, {DOCTOR}),
+    "issue_final_evaluation": (("in_residence",), "completed", {ZONE}),
+}
+
+
+def test_the_table_is_the_spec() -> None:
+    table = {a.key.value: (tuple(s.value for s in a.sources), a.dest.value if a.dest else None,
+                           {r.value for r in a.roles}) for a in LC.actions}
+    assert table == SPEC_TABLE
+    assert {s.value for s in LC.finals} == {"completed", "exited"}
+    (poor,) = LC.by_key["record_annual_evaluation"].branches
+    assert poor.dest.value == "under_warning"
+    assert [a.key.value for a in LC.actions if LC.campaign_only(a)] == ["record_annual_evaluation"]
+
+
 # --- the agreement ---------------------------------------------------------------------------
 def test_a_doctor_a_zone_industry_and_a_year_sign_an_agreement() -> None:
     case = D.walk(TO_RESIDENCE[:2], NOW)

@@ -120,7 +120,7 @@ def programme_view(lc: Lifecycle) -> ProgrammeView:
                 rules=[_rule_view(r) for r in a.rules] + ([_rule_view(a.claim)] if a.claim else []),
                 payload_schema=a.payload.model_json_schema(),
                 branches=[BranchView(dest=b.dest.value, when=b.zh, when_en=b.en) for b in a.branches],
-                campaign_only=bool(lc.campaign and lc.campaign.action == a.key),
+                campaign_only=lc.campaign_only(a),
             )
             for a in lc.actions
         ],

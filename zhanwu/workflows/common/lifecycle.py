@@ -269,6 +269,10 @@ class Lifecycle:
     def visible(self, actor: Actor, case: CaseSnapshot) -> bool:
         return Scope.of(actor).covers(case)
 
+    def campaign_only(self, action: Action) -> bool:
+        """Whether only an evaluation campaign may deliver the action (it applies the round's quotas)."""
+        return self.campaign is not None and self.campaign.action == action.key
+
     def available(self, state: str | None) -> list[Action]:
         return [a for a in self.actions if (state or CREATE) in ([s.value for s in a.sources] or [CREATE])]
 
@@ -365,7 +369,7 @@ class CaseMachine:
             )
         if action_key not in self._machine.get_triggers(self.state):
             return None, self.state_refusal(action_key, actor, case)
-        if lc.campaign and lc.campaign.action == action.key and campaign is None:
+        if lc.campaign_only(action) and campaign is None:
             return None, Refusal(
                 kind="rule", rule="EVALUATION-CAMPAIGN", clause=action.clause,
                 detail=f"{action_key} is recorded only by an evaluation campaign "
