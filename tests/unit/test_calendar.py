@@ -10,6 +10,7 @@ from zhanwu.schemas.common import credit_code_valid
 from zhanwu.workflows.common.calendar import (
     SHANGHAI,
     add_months,
+    add_working_days,
     deadline_instant,
     end_of_day,
     last_day_rolled,
@@ -118,3 +119,17 @@ def test_every_single_character_change_of_a_valid_code_is_detected() -> None:
 ])
 def test_a_period_in_months_ends_on_the_corresponding_day(start: date, months: int, ends_on: date) -> None:
     assert add_months(start, months) == ends_on
+
+
+@pytest.mark.parametrize(("start", "n", "ends_on", "why"), [
+    (date(2026, 3, 2), 5, date(2026, 3, 9), "Monday + 5: the weekend skipped"),
+    (date(2026, 3, 6), 1, date(2026, 3, 9), "Friday + 1: Monday"),
+    (date(2025, 9, 26), 5, date(2025, 10, 10), "across 国庆 2025: Sunday 28 September is a 调休 working day, 1-8 October off"),
+    (date(2025, 10, 9), 2, date(2025, 10, 11), "the 调休 Saturday 11 October 2025 counts"),
+    (date(2026, 9, 30), 1, date(2026, 10, 8), "国庆 2026: 1-7 October off"),
+    (date(2026, 10, 9), 1, date(2026, 10, 10), "the 调休 Saturday 10 October 2026 counts"),
+    (date(2026, 9, 18), 1, date(2026, 9, 20), "the 调休 Sunday 20 September 2026 counts"),
+    (date(2026, 10, 3), 0, date(2026, 10, 3), "no working days: the day itself"),
+])
+def test_working_days_skip_rest_days_and_count_make_up_days(start: date, n: int, ends_on: date, why: str) -> None:
+    assert add_working_days(start, n) == ends_on, why

@@ -2,7 +2,7 @@
 
 A period whose last day is a statutory holiday ends on the first working day after it; it ends at
 24:00 Asia/Shanghai of its last day. The China calendar of the `holidays` package knows the
-holidays. Pinning its version per case is left to the calendar service (issue 6).
+holidays and the 调休 make-up working days. Pinning its version per case is left to the calendar service (issue 6).
 """
 
 from __future__ import annotations
@@ -38,6 +38,15 @@ def add_months(day: date, months: int) -> date:
     y, m = divmod(day.month - 1 + months, 12)
     year, month = day.year + y, m + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_working_days(day: date, n: int) -> date:
+    """A period of `n` working days (工作日) from `day`: that day itself not counted, weekends and public
+    holidays skipped, 调休 make-up Saturdays and Sundays counted (the calendar's `is_working_day`)."""
+    while n > 0:
+        day += timedelta(days=1)
+        n -= CN_CALENDAR.is_working_day(day)
+    return day
 
 
 def end_of_day(day: date) -> datetime:
