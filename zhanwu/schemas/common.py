@@ -91,6 +91,21 @@ class Deadline(BaseModel):
     met: bool = False
 
 
+class Ban(BaseModel):
+    """A party the case barred from new applications until `until` (a false-information ban, a year
+    not eligible, an integrity-blacklist entry): kept on the case that imposed it, which lifts it by
+    its own timer; the store keeps the live ones for other cases to check."""
+
+    subject: str = Field(description="the person id or unified social credit code barred")
+    role: str = Field(description="the subject's role on the imposing case")
+    case_id: str
+    rule: str
+    clause: str
+    label: str
+    since: datetime
+    until: datetime
+
+
 class CaseSnapshot(BaseModel):
     """The case as the workflow holds it; projected into the store after every accepted change."""
 
@@ -106,6 +121,7 @@ class CaseSnapshot(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
     flags: dict[str, bool] = Field(default_factory=dict)
     deadlines: list[Deadline] = Field(default_factory=list)
+    bans: list[Ban] = Field(default_factory=list, description="bans this case imposed that still run")
     version: int = 0
     created_at: datetime
     updated_at: datetime
@@ -149,6 +165,12 @@ class ClaimRequest(BaseModel):
 
     key: str
     case_id: str
+
+
+class BanQuery(BaseModel):
+    """Input of the bans activity: the live bans on any of these subjects."""
+
+    subjects: list[str]
 
 
 class Refusal(BaseModel):

@@ -124,3 +124,15 @@ class EvaluationRound(Base):
     entries: Mapped[list[Any]] = mapped_column(JSON)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
+
+
+class BanRow(Base):
+    """The live bans, as their cases hold them (`CaseSnapshot.bans`): rewritten by each projection."""
+
+    __tablename__ = "bans"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(128), primary_key=True, index=True)
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ban: Mapped[dict[str, Any]] = mapped_column(JSON)
+    until: Mapped[datetime] = mapped_column()

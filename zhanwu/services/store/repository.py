@@ -13,10 +13,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from zhanwu.schemas.common import AuditEvent, CaseSnapshot, Projection, region_prefix
+from zhanwu.schemas.common import AuditEvent, Ban, CaseSnapshot, Projection, region_prefix
 from zhanwu.schemas.evaluations import EvaluationRecord
 from zhanwu.services.store.models import (
     AuditRecord,
+    BanRow,
     Case,
     CaseDeadline,
     CaseParty,
@@ -108,6 +109,9 @@ class Store:
             db.add_all(CaseParty(case_id=s.id, role=r, subject=x) for r, xs in s.parties.items() for x in set(xs))
             await db.execute(delete(CaseDeadline).where(CaseDeadline.case_id == s.id))
             db.add_all(_deadline_rows(s))
+            await db.execute(delete(BanRow).where(BanRow.case_id == s.id))
+            db.add_all(BanRow(case_id=s.id, subject=b.subject, rule=b.rule, ban=b.model_dump(mode="json"), until=b.until)
+                       for b in s.bans)
             if p.final:
                 await db.execute(delete(Claim).where(Claim.case_id == s.id))
         return True
@@ -125,6 +129,12 @@ class Store:
                 )
         assert holder is not None
         return holder
+
+    async def bans_on(self, subjects: list[str]) -> list[Ban]:
+        """The live bans on any of `subjects`, the longest-running first."""
+        async with self.session() as db:
+            rows = await db.scalars(select(BanRow).where(BanRow.subject.in_(subjects)).order_by(BanRow.until.desc()))
+            return [Ban.model_validate(r.ban) for r in rows]
 
     # --- writes from the API ----------------------------------------------------------------
     async def next_case_number(self, key: str) -> int:

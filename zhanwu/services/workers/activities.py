@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from zhanwu.schemas.common import ClaimRequest, Projection, Role
+from zhanwu.schemas.common import Ban, BanQuery, ClaimRequest, Projection, Role
 from zhanwu.services.store.repository import Store
 
 
@@ -26,5 +26,10 @@ class CaseActivities:
         """Decide a cross-case rule under the store's unique constraint; returns the holding case."""
         return await self.store.claim(c.key, c.case_id)
 
+    @activity.defn(name="bans")
+    async def bans(self, q: BanQuery) -> list[Ban]:
+        """The live bans on any of the subjects an action involves (a rule across cases)."""
+        return await self.store.bans_on(q.subjects)
+
     def all(self) -> list:
-        return [self.project, self.claim]
+        return [self.project, self.claim, self.bans]

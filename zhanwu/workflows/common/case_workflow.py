@@ -21,6 +21,8 @@ with workflow.unsafe.imports_passed_through():
         ActionRequest,
         Actor,
         AuditEvent,
+        Ban,
+        BanQuery,
         CaseCarry,
         CaseSnapshot,
         CaseStart,
@@ -69,7 +71,10 @@ class CaseWorkflow:
         fired: set[tuple[str, str]] = set()
         while True:
             case = self._case()
-            if case.state in self.lifecycle.finals:
+            nxt = self.lifecycle.next_timer(case)
+            if nxt and (nxt[0].kind, nxt[1].isoformat()) in fired:
+                nxt = None
+            if case.state in self.lifecycle.finals and nxt is None:  # a final case may still run a ban out
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 return self._case()
             if self.boundary or self._history_full():
@@ -78,9 +83,6 @@ class CaseWorkflow:
                     CaseStart(case_id=start.case_id, programme=start.programme, profile=start.profile,
                               carried=CaseCarry(snapshot=self._case(), answers=self.answers))
                 )
-            nxt = self.lifecycle.next_timer(case)
-            if nxt and (nxt[0].kind, nxt[1].isoformat()) in fired:
-                nxt = None
             version = case.version
             try:
                 await workflow.wait_condition(
@@ -110,6 +112,15 @@ class CaseWorkflow:
                 )
                 if holder != self.start.case_id:
                     raise refusal_error(claim.refusal(holder))
+            screen = self.lifecycle.by_key[name].screen
+            if screen is not None:
+                bans = await workflow.execute_activity(
+                    "bans", BanQuery(subjects=screen.subjects(facts)), result_type=list[Ban],
+                    start_to_close_timeout=timedelta(seconds=10), retry_policy=ACTIVITY_RETRY,
+                    summary=f"{screen.id} {screen.title_zh}",
+                )
+                if (refusal := screen.refusal(bans)) is not None:
+                    raise refusal_error(refusal)
             snapshot = await self._apply(name, facts)
             if req.idempotency_key and req.request_hash:
                 self._remember(req.idempotency_key, IdempotentAnswer(request_hash=req.request_hash, snapshot=snapshot))

@@ -20,6 +20,7 @@ from transitions import Machine
 from zhanwu.schemas.common import (
     Actor,
     AuditEvent,
+    Ban,
     CaseSnapshot,
     Deadline,
     Labelled,
@@ -109,6 +110,7 @@ class Action:
     effect: Effect = no_effect
     clause: str = ""
     claim: Claim | None = None
+    screen: Screen | None = None
     new_run: bool = False  # a cycle boundary: the case continues as new after it, so each run stays short
     branches: tuple[Branch, ...] = ()  # checked in order before `dest`
 
@@ -133,6 +135,30 @@ class Claim:
     def refusal(self, holder: str) -> Refusal:
         return Refusal(kind="rule", rule=self.id, clause=self.clause, detail=self.detail, detail_zh=self.detail_zh,
                        extra={"held_by": holder})
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A rule across cases: none of the parties an action involves (`subjects`: person ids, credit
+    codes) may be under a ban another case imposed and still runs (the store keeps them)."""
+
+    id: str
+    clause: str
+    title_zh: str
+    title_en: str
+    subjects: Callable[[Facts], list[str]]
+
+    def refusal(self, bans: Sequence[Ban]) -> Refusal | None:
+        if not bans:
+            return None
+        b = bans[0]
+        until = f"{b.until.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+        return Refusal(
+            kind="rule", rule=self.id, clause=self.clause,
+            detail=f"{b.subject} is barred until {until} Asia/Shanghai ({b.rule}, {b.clause}, case {b.case_id})",
+            detail_zh=f"{b.subject} 处于限制期内（{b.label}，{b.clause}），至 {until} 届满",
+            extra={"bans": [x.model_dump(mode="json") for x in bans]},
+        )
 
 
 @dataclass(frozen=True)
