@@ -160,6 +160,9 @@ class ProgrammeView(ProgrammeSummary):
 class EvaluationItem(BaseModel):
     case_id: str
     result: str
+    points: dict[str, int] | None = Field(None, description="points per score-sheet item, to check by hand")
+    score: int | None = Field(None, description="the sheet's total (capped), or the score given to rank the entry")
+    demoted_by: str | None = Field(None, description="the quota that held the entry below the result it earned")
     comment: str | None = None
     outcome: str = Field(description="recorded: the case took its result; refused (see problem); pending: not yet")
     problem: dict[str, Any] | None = None

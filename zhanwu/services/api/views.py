@@ -73,7 +73,8 @@ def evaluation_view(lc: Lifecycle, record: EvaluationRecord, answers: Mapping[st
     items = []
     for e in record.entries:
         a = answers.get(e.case_id, False)
-        item = EvaluationItem(case_id=e.case_id, result=e.result, comment=e.comment,
+        item = EvaluationItem(case_id=e.case_id, result=e.result, points=e.points, score=e.score,
+                              demoted_by=e.demoted_by, comment=e.comment,
                               outcome="refused" if isinstance(a, Problem) else "recorded" if a else "pending")
         if isinstance(a, Problem):
             item.problem = a.body()

@@ -170,6 +170,7 @@ class Quota:
     clause: str
     result: Labelled
     percent_key: str
+    below: Labelled  # the result an entry held to the quota gets instead
 
     def allowed(self, evaluated: int, profile: dict[str, Any]) -> int:
         return evaluated * profile[self.percent_key] // 100
@@ -188,10 +189,29 @@ class Quota:
         )
 
 
+    def apply(self, results: Sequence[str], scores: Sequence[int | None], profile: dict[str, Any]) -> list[str] | Refusal:
+        """Hold the round to the quota by rank: the best-scored keep `result`. Tie rule: entries
+        scoring the same as the first one beyond the allowance all get `below`, so the quota is never
+        exceeded and equal scores get equal results. Without a score on every entry concerned there
+        is no rank to go by: the round is refused with its figures."""
+        holders = [i for i, r in enumerate(results) if r == self.result.value]
+        allowed = self.allowed(len(results), profile)
+        if len(holders) <= allowed:
+            return list(results)
+        ranked = [s for i in holders if (s := scores[i]) is not None]
+        if len(ranked) < len(holders):
+            refusal = self.refusal(results, profile)
+            assert refusal is not None
+            return refusal
+        cut = sorted(ranked, reverse=True)[allowed]
+        return [self.below.value if i in holders and (scores[i] or 0) <= cut else r for i, r in enumerate(results)]
+
+
 @dataclass(frozen=True)
 class Campaign:
-    """Annual evaluations come in rounds: the campaign gathers a round's results, applies the quotas,
-    then delivers each result to its case as `action`, which only a campaign may fire."""
+    """Annual evaluations come in rounds: the campaign gathers a round's results (or scores the
+    counts with the profile's `score_sheet`, where it names one), applies the quotas, then delivers
+    each result to its case as `action`, which only a campaign may fire."""
 
     action: Labelled
     results: type[Labelled]

@@ -158,7 +158,7 @@ AFTER_CRITICISM = _warning_at(WarningStage.CRITICISM)
 TERM_LAPSED = Rule("DR-TERM-END", "001 第十五条", "入驻期满", "the term has ended", lambda f: lapsed(TERM.next_due(f.case), f))
 TERM_OVER = Rule("DR-TERM-OVER", "001 第十五条", "入驻期满后提交工作总结", "the summary comes after the term", _term_over)
 SUMMARY_IN = Rule("DR-SUMMARY", "001 第十五条", "已提交入驻工作总结", "the final summary is in", _summary_in)
-EXCELLENT_QUOTA = Quota("DR-EXCELLENT-QUOTA", "001 第十六条", Result.EXCELLENT, "excellent_quota_percent")
+EXCELLENT_QUOTA = Quota("DR-EXCELLENT-QUOTA", "001 第十六条", Result.EXCELLENT, "excellent_quota_percent", Result.COMPETENT)
 
 
 # --- effects ---------------------------------------------------------------------------------
