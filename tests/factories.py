@@ -99,3 +99,55 @@ def agreement(term_months: int = 12, industry: str = "electrical_equipment", doc
               evidence: str | None = "博士学位证书 1046532019000123") -> dict[str, Any]:
     return {"focus": "智能开关设备故障诊断", "mode": "项目合作、驻企研发", "term_months": term_months,
             "industry": industry, "doctorate": {"held": doctorate, "evidence": evidence}}
+
+
+# --- commissioner_station and commissioner (seeds 003, 004) -------------------------------------------
+BT_CITY, BT_DISTRICT = "150200", "150203"  # 包头市, 昆都仑区
+YQ_CITY, YQ_DISTRICT = "140300", "140302"  # 阳泉市, 城区
+CS_INSTITUTION = "12150000MB0BT0005E"  # 内蒙古科技大学 (a public institution)
+BT_FIRM, BT_FIRM_2, BT_FIRM_3 = "91150203MA0BT0001G", "91150203MA0BT0002K", "91150203MA0BT0003N"
+YQ_FIRM, YQ_FIRM_2, YQ_UNIVERSITY = "91140302MA0YQ0001L", "91140302MA0YQ0002P", "12140300MB0YQ00035"
+CM_PERSON, CM_PERSON_YQ = "cm-person-001", "cm-person-yq-001"
+BT_CITY_OFFICE = Actor(subject="bt-kjj-1", role=Role.CITY_OFFICE, region=BT_CITY)
+BT_DISTRICT_OFFICE = Actor(subject="kdl-kjj-1", role=Role.DISTRICT_OFFICE, region=BT_DISTRICT)
+YQ_CITY_OFFICE = Actor(subject="yq-kjj-1", role=Role.CITY_OFFICE, region=YQ_CITY)
+CS_HOST = Actor(subject=CS_INSTITUTION, role=Role.HOST_UNIT, region=BT_CITY)
+CS_STATION = Actor(subject=CS_INSTITUTION, role=Role.STATION, region=BT_CITY)
+
+
+def cs_application(code: str = CS_INSTITUTION, region: str = BT_CITY, staff: int = 12,
+                   since: str = "2019-09-01") -> dict[str, Any]:
+    return {"institution": {"name": "内蒙古科技大学", "credit_code": code, "region": region},
+            "type": "technical_service", "technical_staff": staff, "team_evidence": "科技处及12名专职技术人员",
+            "service_since": since, "service_evidence": "2019年起为包头企业提供技术服务的合同清单"}
+
+
+def cm_actor(role: Role, region: str = BT_DISTRICT, person: str = CM_PERSON, unit: str = CS_INSTITUTION) -> Actor:
+    subject = {Role.APPLICANT: person, Role.DISPATCHING_UNIT: unit, Role.HOST_UNIT: BT_FIRM,
+               Role.STATION: CS_INSTITUTION}[role]
+    return Actor(subject=subject, role=role, region=region)
+
+
+def registration(person: str = CM_PERSON, degree: str = "bachelor", title: str = "none", *, full_time: bool = True,
+                 unit: str = CS_INSTITUTION, region: str = BT_CITY, university: bool = True,
+                 misconduct: bool = False) -> dict[str, Any]:
+    return {"person": {"person_id": person, "name": "王工", "degree": degree, "full_time": full_time, "title": title,
+                       "field": "稀土新材料"},
+            "dispatching_unit": {"name": "内蒙古科技大学", "credit_code": unit, "region": region},
+            "university": university,
+            "integrity": {"misconduct_last_3_years": misconduct, "violation_last_3_years": False,
+                          "bad_credit_last_3_years": False}}
+
+
+def enterprise(code: str = BT_FIRM, region: str = BT_DISTRICT, **conditions: bool) -> dict[str, Any]:
+    return {"name": "包头某稀土材料有限公司", "credit_code": code, "region": region, "needs": "稀土永磁材料工艺改进",
+            "conditions": {"rd_and_production": True, "operating_normally": True, "bad_credit": False,
+                           "research_conditions": True} | conditions}
+
+
+def cm_matching(*codes: str, region: str = BT_DISTRICT) -> dict[str, Any]:
+    return {"enterprises": [enterprise(c, region) for c in codes or (BT_FIRM,)], "targets": "解决烧结工艺难题"}
+
+
+def cm_agreement(term_months: int = 12, starts_on: str = "2026-12-01") -> dict[str, Any]:
+    return {"term_months": term_months, "starts_on": starts_on, "targets": "年内解决烧结工艺难题"}

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from zhanwu.schemas.common import Payload
+from zhanwu.schemas.common import Labelled, Payload
 
 
 class EvaluationEntry(Payload):
@@ -68,3 +68,26 @@ class EvaluationRecord(BaseModel):
     entries: list[DecidedEntry]
     figures: dict[str, Any] = Field(description="evaluated, count per result, and each quota's allowance")
     created_at: datetime
+
+
+class Grade(Labelled):
+    """The three grades of an annual evaluation (`003 附件1 第四条`, `004 第十八条`)."""
+
+    EXCELLENT = ("excellent", "优秀", "excellent")
+    QUALIFIED = ("qualified", "合格", "qualified")
+    UNQUALIFIED = ("unqualified", "不合格", "unqualified")
+
+
+class SheetScore(Payload):
+    points: dict[str, int] = Field(description="points per score-sheet item")
+    total: int = Field(ge=0, le=100)
+
+
+class GradedEvaluation(Payload):
+    """One case's result in an evaluation round, as its campaign delivers it."""
+
+    result: Grade
+    round: str = Field(pattern=r"^[0-9A-Za-z-]{1,32}$", description="评价批次")
+    comment: str | None = Field(None, max_length=4000)
+    score: SheetScore | None = Field(None, description="where the profile scores: the sheet's points and total")
+    negative_impact: bool = Field(False, description="造成负面影响 (003 包头方案 六(四))")

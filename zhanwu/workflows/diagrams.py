@@ -121,7 +121,8 @@ def bpmn(lc: Lifecycle) -> str:
 
     for action in lc.actions:
         key = action.key.value
-        sources = [s.value for s in action.sources] or [CREATE]
+        # a final state ends the process: an action there (a ban running out after the case closed) is not drawn
+        sources = [s.value for s in action.sources if s.value not in finals] or [CREATE]
         if is_system(action):
             nodes[key] = ("intermediateCatchEvent", action.key.zh)
             timer = next((tm for tm in lc.timers if tm.action == action.key), None)

@@ -57,8 +57,8 @@ async def _decide(
     digest: str,
 ) -> EvaluationRecord:
     """The round is of one profile; its entries are graded (by the profile's score sheet, where it
-    names one) and held to the quotas; then every case must be able to take its result now (else
-    the round is refused naming the entry). Returns the round as decided."""
+    names one); every case must be able to take its result now (else the round is refused naming
+    the entry); then the quotas hold the round. Returns the round as decided."""
     now = datetime.now(UTC)
     cases = [await _entry_case(gw, lc, actor, i, e.case_id) for i, e in enumerate(req.entries)]
     profiles = sorted({c.profile for c in cases})
@@ -67,13 +67,6 @@ async def _decide(
                       "同一评价批次的案件须适用同一政策版本", rule="EVALUATION-PROFILE", profiles=profiles)
     profile = lc.profiles[profiles[0]]
     entries = _graded(req, SCORE_SHEETS.get(profile.get("score_sheet") or ""))
-    for quota in campaign.quotas:
-        held = quota.apply([e.result for e in entries], [e.score for e in entries], profile)
-        if isinstance(held, Refusal):
-            raise Problem.from_refusal(held)
-        for e, r in zip(entries, held, strict=True):
-            if r != e.result:
-                e.result, e.demoted_by = r, quota.id
     for i, (e, case) in enumerate(zip(entries, cases, strict=True)):
         _, refusal = lc.machine(case.state).check(campaign.action.value, actor, e.payload(req.round), now, case,
                                                   campaign=evaluation_id)
@@ -81,11 +74,19 @@ async def _decide(
             refused = Problem.from_refusal(refusal)
             raise Problem(refused.status, f"entry {i} ({e.case_id}): {refused.detail}", refused.detail_zh,
                           refused.type, **refused.extra, entry=i, case_id=e.case_id)
+    quotas = [q for q in campaign.quotas if profile.get(q.percent_key) is not None]  # a profile may set none
+    for quota in quotas:
+        held = quota.apply([e.result for e in entries], [e.score for e in entries], profile)
+        if isinstance(held, Refusal):
+            raise Problem.from_refusal(held)
+        for e, r in zip(entries, held, strict=True):
+            if r != e.result:
+                e.result, e.demoted_by = r, quota.id
     grades = [e.result for e in entries]
     figures = {"evaluated": len(grades), "results": {r.value: grades.count(r.value) for r in campaign.results},
                "quotas": [{"rule": q.id, "clause": q.clause, "result": q.result.value, "percent": profile[q.percent_key],
                            "allowed": q.allowed(len(grades), profile),
-                           "held": sum(e.demoted_by == q.id for e in entries)} for q in campaign.quotas],
+                           "held": sum(e.demoted_by == q.id for e in entries)} for q in quotas],
                "score_sheet": profile.get("score_sheet")}
     return EvaluationRecord(
         id=evaluation_id, programme=lc.key, region=actor.region, round=req.round, profile=profiles[0],

@@ -9,18 +9,32 @@ through their actions' `Screen`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from zhanwu.schemas.common import Ban, CaseSnapshot, Labelled, Note, Role
+from zhanwu.workflows.common.calendar import add_months, deadline_instant, local_date
 from zhanwu.workflows.common.lifecycle import Action, Facts, Rule, Timer, lapsed
 
 
-def impose(d: CaseSnapshot, f: Facts, subjects: dict[str, list[str]], rule: Rule, until: datetime) -> list[Ban]:
-    """Bar every subject (by its role on the case) until `until`, in the name of `rule`."""
-    bans = [Ban(subject=x, role=role, case_id=d.id, rule=rule.id, clause=rule.clause, label=rule.title_zh,
-                since=f.now, until=until) for role, xs in subjects.items() for x in xs]
-    d.bans += bans
-    return bans
+@dataclass(frozen=True)
+class Bar:
+    """Why parties are barred: the rule and clause a ban cites."""
+
+    id: str
+    clause: str
+    label: str
+
+
+def impose(d: CaseSnapshot, f: Facts, subjects: dict[str, list[str]], bar: Bar, until: datetime) -> None:
+    """Bar every subject (by its role on the case) until `until`."""
+    d.bans += [Ban(subject=x, role=role, case_id=d.id, rule=bar.id, clause=bar.clause, label=bar.label, since=f.now,
+                   until=until) for role, xs in subjects.items() for x in xs]
+
+
+def years_on(f: Facts, years: int) -> datetime:
+    """The end of a period of `years` from today (`三年内`): 24:00 of the corresponding day, rolled."""
+    return deadline_instant(add_months(local_date(f.now), 12 * years))
 
 
 def next_expiry(c: CaseSnapshot) -> datetime | None:

@@ -11,7 +11,7 @@ overdue report, an evaluation awaited), and `done` when its report or result com
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from zhanwu.schemas.common import CaseSnapshot, Labelled
@@ -28,13 +28,21 @@ class Series:
     def schedule(self, d: CaseSnapshot, since: datetime, every_months: int, count: int) -> None:
         """Lay out `count` periods of `every_months` months from `since`: the first opens then; each
         ends on the corresponding day counted from its date (that day itself not counted)."""
-        start = local_date(since)
-        ends = [deadline_instant(add_months(start, n * every_months)) for n in range(1, count + 1)]
-        opens = [since, *ends[:-1]]
-        d.data[self.key] = [
-            {"n": n, "opens_at": o.isoformat(), "due_at": e.isoformat(), "status": UPCOMING}
-            for n, (o, e) in enumerate(zip(opens, ends, strict=True), 1)
-        ]
+        d.data[self.key] = []
+        self._lay(d, local_date(since), since.isoformat(), every_months, range(1, count + 1))
+
+    def extend(self, d: CaseSnapshot, every_months: int, count: int) -> None:
+        """Lay out `count` more periods after the last (a station's monthly reports run on)."""
+        items = d.data[self.key]
+        last = items[-1]
+        self._lay(d, local_date(_at(items[0]["opens_at"])), last["due_at"], every_months,
+                  range(last["n"] + 1, last["n"] + count + 1))
+
+    def _lay(self, d: CaseSnapshot, start: date, opens: str, every_months: int, periods: range) -> None:
+        for n in periods:
+            due = deadline_instant(add_months(start, n * every_months)).isoformat()
+            d.data[self.key].append({"n": n, "opens_at": opens, "due_at": due, "status": UPCOMING})
+            opens = due
 
     def items(self, c: CaseSnapshot) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = c.data.get(self.key) or []
