@@ -171,7 +171,8 @@ class ChangeDecision(Payload):
 
 
 class Renewal(Payload):
-    term_months: int = Field(ge=1, le=60, description="续签期限（月）")
+    """到期后视情况续签: another term as long as the agreement's."""
+
     note: str | None = Field(None, max_length=4000)
 
 

@@ -122,14 +122,18 @@ def _objections(c: CaseSnapshot, status: str = "open") -> list[dict[str, Any]]:
     return [o for o in (c.data.get("notice") or {}).get("objections", []) if o["status"] == status]
 
 
+def _notice_until(c: CaseSnapshot) -> datetime | None:
+    notice = c.data.get("notice")
+    return datetime.fromisoformat(notice["until"]) if notice else None
+
+
 def notice_end(c: CaseSnapshot) -> datetime | None:
     """When the system appoints: at the window's end, or when the last objection was dismissed
     after it; never while an objection is open."""
-    notice = c.data.get("notice")
-    if c.state != S.IN_PUBLIC_NOTICE or notice is None or _objections(c):
+    until = _notice_until(c)
+    if c.state != S.IN_PUBLIC_NOTICE or until is None or _objections(c):
         return None
-    return max([datetime.fromisoformat(notice["until"]),
-                *(datetime.fromisoformat(o["resolved_at"]) for o in _objections(c, "dismissed"))])
+    return max([until, *(datetime.fromisoformat(o["resolved_at"]) for o in _objections(c, "dismissed"))])
 
 
 def _signed(c: CaseSnapshot) -> dict[str, Any]:
@@ -193,8 +197,8 @@ def _enterprise_conditions(f: Facts) -> Violation | None:
 
 
 def _notice_open(f: Facts) -> Violation | None:
-    until = datetime.fromisoformat(f.case.data["notice"]["until"])
-    if f.now < until:
+    until = _notice_until(f.case)
+    if until is None or f.now < until:
         return None
     return Violation("the notice period is over", "公示期已结束", {"until": until.isoformat()})
 
@@ -294,7 +298,7 @@ ENTERPRISE = Rule("CM-ENTERPRISE", "003 内蒙古办法 第八条", "服务企�
 NOTICE_OPEN = Rule("CM-NOTICE-OPEN", "004 第十四条(四)", "公示期内提出异议", "objections during the notice", _notice_open)
 OBJECTION_OPEN = Rule("CM-OBJECTION-OPEN", "004 第十四条(四)", "异议待处理", "the objection is open", _objection_open)
 NOTICE_LAPSED = Rule("CM-NOTICE-LAPSED", "004 第十四条(五)", "公示期满", "the notice period is over",
-                     lambda f: lapsed(notice_end(f.case), f))
+                     lambda f: lapsed(_notice_until(f.case), f))
 NO_OBJECTION = Rule("CM-NO-OBJECTION", "004 第十四条(五)", "经公示无异议", "no open objection", _no_objection)
 NOT_SIGNED = Rule("CM-SIGNED-ONCE", "004 第十四条(五)", "各方签署一次", "each party signs once", _not_signed_yet)
 TERM_LENGTH = Rule("CM-TERM", "004 第十四条(五)；003 内蒙古科技大学办法 第五条", "协议有效期一般为一年，高校派驻不少于6个月",
