@@ -20,6 +20,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from tests.factories import (
+    BT_CITY_OFFICE,
+    BT_FIRM,
+    BT_FIRM_2,
     CITY,
     CQ_CITY_OFFICE,
     CQ_DISTRICT,
@@ -27,18 +30,25 @@ from tests.factories import (
     DISTRICT,
     DR_DISTRICT,
     DR_HOST,
+    CS_HOST,
+    CS_STATION,
     HOST,
     agreement,
     application,
+    cm_actor,
+    cm_agreement,
+    cm_matching,
+    cs_application,
     dr_doctor,
     filing,
     matching,
     open_survey,
     pd_unit,
     recruitment,
+    registration,
 )
 from tests.gateway import fire
-from zhanwu.schemas.common import Actor, CaseSnapshot
+from zhanwu.schemas.common import Actor, CaseSnapshot, Role
 from zhanwu.schemas.evaluations import EvaluationEntry, EvaluationRequest
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.evaluations import evaluate
@@ -47,6 +57,8 @@ from zhanwu.services.store.migrate import upgrade_async
 from zhanwu.services.store.repository import Store, make_engine
 from zhanwu.services.workers.main import build_worker
 from zhanwu.services.workers.namespace import ensure_search_attributes
+from zhanwu.workflows.commissioner.machine import LIFECYCLE as CM
+from zhanwu.workflows.commissioner_station.machine import LIFECYCLE as CS
 from zhanwu.workflows.common import case_workflow
 from zhanwu.workflows.common.calendar import local_date
 from zhanwu.workflows.doctoral_residency.machine import LIFECYCLE as DR
@@ -156,11 +168,67 @@ async def dr_residency(r: Recorder) -> None:
         await r.save(c, f"dr_residency_run{i}", run_id)
 
 
+async def cs_station_years(r: Recorder) -> None:
+    """A station filed, a report on time and one overdue, an unqualified year and its rectification, a
+    second unqualified year with a negative impact: revoked and blacklisted; the ban runs out 3 years on."""
+    c = (await r.gw.open(CS, "submit_application", CS_HOST, cs_application(), None)).id
+    await r.act(c, "start_review", BT_CITY_OFFICE, {"note": "组织专家评审"})
+    await r.act(c, "file", BT_CITY_OFFICE, {"note": "予以备案"})
+    await r.env.sleep(timedelta(days=10))
+    await r.act(c, "submit_monthly_report", CS_STATION, {"report": "第一个月"})
+    await r.env.sleep(timedelta(days=50))
+    poor = {"planning_helped": 20}
+    await evaluate(r.gw, CS, BT_CITY_OFFICE, EvaluationRequest(round="2027", entries=[
+        EvaluationEntry(case_id=c, counts=poor)]))
+    await r.act(c, "confirm_rectification", BT_CITY_OFFICE, {"note": "整改到位"})
+    await r.env.sleep(timedelta(days=300))
+    await evaluate(r.gw, CS, BT_CITY_OFFICE, EvaluationRequest(round="2028", entries=[
+        EvaluationEntry(case_id=c, counts=poor, negative_impact=True)]))
+    await r.env.sleep(timedelta(days=3 * 366))
+    await r.env.client.get_workflow_handle(c).result()
+    for i, run_id in enumerate(await r.runs(c), 1):
+        await r.save(c, f"cs_station_years_run{i}", run_id)
+
+
+async def cm_service_term(r: Recorder) -> None:
+    """A commissioner from registration to the term's end: an objection dismissed during the notice,
+    the appointment by the system, three signatures, service days, a report, an enterprise changed,
+    an excellent scored year, the term's end; one history per run."""
+    applicant = cm_actor(Role.APPLICANT)
+    c = (await r.gw.open(CM, "register", applicant, registration(), None)).id
+    await r.act(c, "approve", cm_actor(Role.STATION, "150200"), {"note": "工作站审核同意"})
+    await r.act(c, "match", BT_CITY_OFFICE, cm_matching(BT_FIRM))
+    await r.act(c, "start_public_notice", BT_CITY_OFFICE, {})
+    await r.act(c, "raise_objection", cm_actor(Role.HOST_UNIT), {"objection": "需求不符"})
+    await r.env.sleep(timedelta(days=10))
+    await r.act(c, "resolve_objection", BT_CITY_OFFICE, {"objection": 1, "upheld": False, "finding": "经核查不属实"})
+    await r.env.sleep(timedelta(hours=1))
+    for who in (cm_actor(Role.DISPATCHING_UNIT, "150200"), cm_actor(Role.HOST_UNIT), applicant):
+        await r.act(c, "sign_agreement", who, cm_agreement())
+    today = local_date(await r.env.get_current_time()).isoformat()
+    await r.act(c, "log_service", applicant, {"on": today, "days": 30, "enterprise": BT_FIRM, "work": "现场指导"})
+    await r.act(c, "submit_report", applicant, {"report": "上半年工作小结"})
+    await r.act(c, "request_change", applicant, {"kind": "enterprise", "application": "增加服务企业"}
+                | cm_matching(BT_FIRM, BT_FIRM_2))
+    await r.act(c, "approve_change", BT_CITY_OFFICE, {"approved": True, "note": "同意"})
+    await r.env.sleep(timedelta(days=300))
+    counts = {"rd_guided": 4, "achievements_adopted": 7, "achievements_transferred": 6, "planning_helped": 11,
+              "services_given": 30, "rd_institutions": 11}
+    await evaluate(r.gw, CM, BT_CITY_OFFICE, EvaluationRequest(round="2027", entries=[
+        EvaluationEntry(case_id=c, counts=counts)]))
+    await r.env.sleep(timedelta(days=70))
+    await r.env.client.get_workflow_handle(c).result()
+    for i, run_id in enumerate(await r.runs(c), 1):
+        await r.save(c, f"cm_service_term_run{i}", run_id)
+
+
 SCENARIOS: dict[str, Callable[[Recorder], Awaitable[None]]] = {
     "dw_full_lifecycle_revoked_by_deadline": dw_revoked_by_deadline,
     "dw_continued_as_new": dw_continued_as_new,
     "pd_years_of_life": pd_years_of_life,
     "dr_residency": dr_residency,
+    "cs_station_years": cs_station_years,
+    "cm_service_term": cm_service_term,
 }
 
 

@@ -23,6 +23,8 @@ def test_every_programme_has_histories_including_continued_runs() -> None:
     assert {"dw_continued_as_new_run1", "dw_continued_as_new_run2", "dw_full_lifecycle_revoked_by_deadline"} <= set(names)
     assert {f"pd_years_of_life_run{i}" for i in range(1, 5)} <= set(names)
     assert {f"dr_residency_run{i}" for i in range(1, 4)} <= set(names)
+    assert {f"cs_station_years_run{i}" for i in range(1, 5)} <= set(names)
+    assert {f"cm_service_term_run{i}" for i in range(1, 6)} <= set(names)
     assert {n.split("_")[0] for n in names} == {lc.id_prefix for lc in LIFECYCLES.values()}
 
 
