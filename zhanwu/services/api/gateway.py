@@ -29,7 +29,7 @@ from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.metrics import Metrics
 from zhanwu.services.store.repository import Store
 from zhanwu.workflows.common.calendar import local_date
-from zhanwu.workflows.common.lifecycle import Lifecycle
+from zhanwu.workflows.common.lifecycle import Facts, Lifecycle
 from zhanwu.workflows.registry import LIFECYCLES
 
 T = TypeVar("T")
@@ -39,6 +39,16 @@ UNAVAILABLE = Problem(503, "the workflow service is unavailable; nothing was cha
 
 def request_hash(action: str, payload: Any) -> str:
     return hashlib.sha256(json.dumps([action, payload], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _checked_create(lifecycle: Lifecycle, action: str, actor: Actor, payload: dict[str, Any], profile: str,
+                    now: datetime) -> Facts:
+    facts, refusal = lifecycle.machine().check(action, actor, payload, now,
+                                               CaseSnapshot.blank("", lifecycle.key, profile, now))
+    if refusal is not None:
+        raise Problem.from_refusal(refusal)
+    assert facts is not None
+    return facts
 
 
 class Gateway:
@@ -64,12 +74,17 @@ class Gateway:
         self, lifecycle: Lifecycle, action: str, actor: Actor, payload: dict[str, Any], key: str | None,
         profile: str | None,
     ) -> CaseSnapshot:
-        now, profile = datetime.now(UTC), profile or lifecycle.default_profile
-        blank = CaseSnapshot.blank("", lifecycle.key, profile, now)
-        facts, refusal = lifecycle.machine().check(action, actor, payload, now, blank)
-        if refusal is not None:
-            raise Problem.from_refusal(refusal)
-        assert facts is not None
+        now = datetime.now(UTC)
+        facts = _checked_create(lifecycle, action, actor, payload, profile or lifecycle.default_profile, now)
+        if profile is None:  # the profile of the case's region, known once its draft is
+            profile = lifecycle.profile_for(facts.case.region)
+            if profile != facts.case.profile:
+                facts = _checked_create(lifecycle, action, actor, payload, profile, now)
+        regions = lifecycle.profiles[profile].get("regions")
+        if regions and not facts.case.region.startswith(tuple(regions)):
+            raise Problem(422, f"profile {profile} applies in regions {regions}, not {facts.case.region}",
+                          f"政策版本 {profile} 不适用于地区 {facts.case.region}",
+                          errors=[{"loc": ["query", "profile"], "msg": f"applies in {regions}", "type": "value_error"}])
         draft, digest = facts.case, request_hash(action, [profile, payload])
         case_id = await self._case_id(lifecycle, draft, actor, key, digest, now)
         start = CaseStart(case_id=case_id, programme=lifecycle.key, profile=profile)

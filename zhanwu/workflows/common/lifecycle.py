@@ -315,6 +315,11 @@ class Lifecycle:
     def visible(self, actor: Actor, case: CaseSnapshot) -> bool:
         return Scope.of(actor).covers(case)
 
+    def profile_for(self, region: str) -> str:
+        """The profile whose `regions` (code prefixes) hold `region`; the default where none does."""
+        return next((k for k, p in self.profiles.items() if region.startswith(tuple(p.get("regions", ())))),
+                    self.default_profile)
+
     def campaign_only(self, action: Action) -> bool:
         """Whether only an evaluation campaign may deliver the action (it applies the round's quotas)."""
         return self.campaign is not None and self.campaign.action == action.key

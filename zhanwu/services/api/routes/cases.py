@@ -30,7 +30,8 @@ def _etag(response: Response, view: CaseView) -> CaseView:
 async def open_case(
     lc: LifecycleDep, actor: CurrentActor, gw: GatewayDep, response: Response, payload: Payload,
     action: Annotated[str | None, Query(description="the create action; default the programme's first")] = None,
-    profile: Annotated[str | None, Query(description="the policy profile; default the programme's default")] = None,
+    profile: Annotated[str | None, Query(description="the policy profile; default the one whose regions hold the "
+                                                     "case's region, else the programme's default")] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> CaseView:
     creates = [a.key.value for a in lc.actions if a.creates]
