@@ -34,6 +34,9 @@ async def test_profiles_are_listed_and_chosen_by_the_case_s_region(api: httpx.As
     assert set(listed["commissioner"]["profiles"]) == {"inner_mongolia@1", "yangquan@1"}
     assert listed["commissioner"]["profiles"]["yangquan@1"]["excellent_quota_percent"] == 20
     assert listed["commissioner_station"]["profiles"]["inner_mongolia@1"]["score_sheet"] == "baotou-station@1"
+    programme = (await api.get(CM, headers=auth(BT_CITY_OFFICE))).json()
+    approve = next(a for a in programme["actions"] if a["key"] == "approve")
+    assert [r["id"] for r in approve["rules"]] == ["CM-APPROVER", "CM-QUALIFICATION", "CM-INTEGRITY", "CM-BANNED"]
     person = Actor(subject="yq-001", role=Role.APPLICANT, region="140300")
     reg = registration("yq-001", "master", unit=YQ_UNIVERSITY, region="140300")
     r = await api.post(f"{CM}/cases", json=reg, headers=auth(person))

@@ -335,7 +335,33 @@ def test_renewal_adds_a_term_and_the_term_ends_by_itself_otherwise() -> None:
     # a second year, counted from the first term's start: 2028-12-03 is a Sunday, so Monday the 4th
     assert [d.due_at for d in renewed.deadlines if d.kind == "term_end"] == [datetime(2028, 12, 4, 16, tzinfo=UTC)]
     assert renewed.data["term"][0]["renewed"] is True and len(renewed.data["reports"]) == 4
+    assert D.refused(case, "renew", ends, actor=BT_CITY_OFFICE).rule == "CM-TERM-RUNNING"  # before the system ends it
     assert D.refused(D.act(case, "term_ended", ends), "renew", ends, actor=BT_CITY_OFFICE).rule == "STATE"
+
+
+def test_reports_per_profile_cadence_on_time_late_and_overdue() -> None:
+    case = serving()  # semiannual: due 2027-06-03 and 2027-12-03
+    first = datetime.fromisoformat(case.data["reports"][0]["due_at"])
+    assert first == datetime(2027, 6, 3, 16, tzinfo=UTC)
+    assert D.refused(case, "report_overdue", first - timedelta(seconds=1)).rule == "CM-REPORT-LAPSED"
+    missed = D.act(case, "report_overdue", first)
+    assert [d.due_at for d in missed.deadlines if d.kind == "progress_report"][0] == first  # listed, overdue
+    late = D.act(missed, "submit_report", first + timedelta(days=3))
+    assert late.data["reports"][0]["late"] is True
+    early = D.act(case, "submit_report", NOW + timedelta(days=20))  # the first half-year's, on time
+    assert early.data["reports"][0]["late"] is False
+    assert D.refused(early, "submit_report", NOW + timedelta(days=21)).rule == "CM-REPORT-OPEN"  # next opens 06-03
+    assert datetime.fromisoformat(serving(YQ).data["reports"][0]["due_at"]) == datetime(2027, 3, 3, 16, tzinfo=UTC)
+
+
+def test_a_missed_rectification_deadline_is_listed_until_confirmed() -> None:
+    case = evaluate(serving(), "unqualified", NOW)
+    (due,) = [d.due_at for d in case.deadlines if d.kind == "rectification"]
+    assert D.refused(case, "rectification_overdue", due - timedelta(seconds=1)).rule == "CM-RECTIFICATION-LAPSED"
+    late = D.act(case, "rectification_overdue", due)
+    assert late.state == "rectifying" and due in [d.due_at for d in late.deadlines if d.kind == "rectification"]
+    back = D.act(late, "confirm_rectification", due + timedelta(days=1), actor=BT_CITY_OFFICE)
+    assert back.state == "in_service" and back.data["rectifications"][0]["status"] == "done"
 
 
 def test_false_information_bars_the_person_and_the_enterprises_for_three_years() -> None:

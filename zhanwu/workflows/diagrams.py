@@ -133,6 +133,7 @@ def bpmn(lc: Lifecycle) -> str:
             f"{action.key.en} — roles: {', '.join(r.value for r in action.roles)}",
             f"rules: {', '.join(r.id for r in action.rules)}" if action.rules else "",
             f"claim: {action.claim.id}" if action.claim else "",
+            f"screen: {action.screen.id}" if action.screen else "",
             f"clause: {action.clause}" if action.clause else "",
         )))
         for s in sources:

@@ -34,7 +34,7 @@ from zhanwu.schemas.views import (
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.store.repository import OpenDeadline
 from zhanwu.workflows.common.calendar import SHANGHAI
-from zhanwu.workflows.common.lifecycle import Claim, Lifecycle, Rule
+from zhanwu.workflows.common.lifecycle import Claim, Lifecycle, Rule, Screen
 from zhanwu.workflows.common.score_sheets import Grade, ScoreSheet
 from zhanwu.workflows.registry import LIFECYCLES
 
@@ -105,7 +105,7 @@ def programme_summary(lc: Lifecycle) -> ProgrammeSummary:
                             default_profile=lc.default_profile)
 
 
-def _rule_view(r: Rule | Claim) -> RuleView:
+def _rule_view(r: Rule | Claim | Screen) -> RuleView:
     return RuleView(id=r.id, clause=r.clause, title=r.title_zh, title_en=r.title_en)
 
 
@@ -118,7 +118,7 @@ def programme_view(lc: Lifecycle) -> ProgrammeView:
                 key=a.key.value, label=a.key.zh, label_en=a.key.en, creates=a.creates,
                 sources=[s.value for s in a.sources], dest=a.dest.value if a.dest else None,
                 roles=[r.value for r in a.roles], clause=a.clause,
-                rules=[_rule_view(r) for r in a.rules] + ([_rule_view(a.claim)] if a.claim else []),
+                rules=[_rule_view(r) for r in (*a.rules, a.claim, a.screen) if r is not None],
                 payload_schema=a.payload.model_json_schema(),
                 branches=[BranchView(dest=b.dest.value, when=b.zh, when_en=b.en) for b in a.branches],
                 campaign_only=lc.campaign_only(a),

@@ -282,9 +282,11 @@ def _service_days(f: Facts) -> Violation | None:
 
 
 def _term_running(f: Facts) -> Violation | None:
-    if TERM.next_due(f.case) is not None:
+    ends = TERM.next_due(f.case)
+    if ends is not None and f.now < ends:
         return None
-    return Violation("the term has ended", "服务期已届满")
+    return Violation("the term has ended: renew before its end", "服务期已届满，须在届满前续签",
+                     {"term_ends_at": ends.isoformat() if ends else None})
 
 
 APPROVER = Rule("CM-APPROVER", "003 包头方案 六(三)；004 第十四条(四)", "按政策版本由工作站或市科技局审核",
@@ -403,8 +405,7 @@ def _log(d: CaseSnapshot, f: Facts) -> None:
 
 def _report(d: CaseSnapshot, f: Facts) -> None:
     assert isinstance(f.payload, Report)
-    item = REPORTS.complete(d, f.now, report=f.payload.report)
-    item["late"] = REPORTS.late(item)
+    REPORTS.hand_in(d, f.now, report=f.payload.report)
 
 
 def _request_change(d: CaseSnapshot, f: Facts) -> None:
@@ -437,12 +438,6 @@ def _evaluate(d: CaseSnapshot, f: Facts) -> None:
         impose(d, f, {APPLICANT.value: d.parties[APPLICANT.value]}, NOT_ELIGIBLE, next_year_end)
     elif not grading.second_unqualified(f):
         RECTIFICATION.schedule(d, f.now, f.profile["rectification_months"], 1)
-
-
-def _confirm(d: CaseSnapshot, f: Facts) -> None:
-    assert isinstance(f.payload, Note)
-    RECTIFICATION.complete(d, f.now, note=f.payload.note)
-    d.data.setdefault("rectifications", []).extend(d.data.pop(RECTIFICATION.key))
 
 
 def _renew(d: CaseSnapshot, f: Facts) -> None:
@@ -508,7 +503,7 @@ LIFECYCLE = Lifecycle(
                new_run=True, branches=(_disqualified, _rectify)),
         Action(A.RECTIFICATION_OVERDUE, (S.RECTIFYING,), None, (SYSTEM,), Note, (RECTIFICATION_LAPSED,),
                lambda d, f: RECTIFICATION.lapse(d, f.now), RECTIFICATION_LAPSED.clause),
-        Action(A.CONFIRM_RECTIFICATION, (S.RECTIFYING,), S.IN_SERVICE, (CITY,), Note, effect=_confirm,
+        Action(A.CONFIRM_RECTIFICATION, (S.RECTIFYING,), S.IN_SERVICE, (CITY,), Note, effect=grading.rectified(RECTIFICATION),
                clause="003 内蒙古科技大学通知 五(四)"),
         Action(A.RENEW, (S.IN_SERVICE,), None, (CITY,), Renewal, (TERM_RUNNING,), _renew, TERM_RUNNING.clause,
                new_run=True),

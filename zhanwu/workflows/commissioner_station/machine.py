@@ -119,8 +119,7 @@ def _roll_reports(d: CaseSnapshot, f: Facts) -> None:
 
 def _report(d: CaseSnapshot, f: Facts) -> None:
     assert isinstance(f.payload, MonthlyReport)
-    item = REPORTS.complete(d, f.now, report=f.payload.report)
-    item["late"] = REPORTS.late(item)
+    REPORTS.hand_in(d, f.now, report=f.payload.report)
     _roll_reports(d, f)
 
 
@@ -138,12 +137,6 @@ def _evaluate(d: CaseSnapshot, f: Facts) -> None:
             entry["consequence"]["blacklist"] = "科研诚信黑名单"
     elif grading.unqualified(f):
         RECTIFICATION.schedule(d, f.now, f.profile["rectification_months"], 1)
-
-
-def _confirm(d: CaseSnapshot, f: Facts) -> None:
-    assert isinstance(f.payload, Note)
-    RECTIFICATION.complete(d, f.now, note=f.payload.note)
-    d.data.setdefault("rectifications", []).extend(d.data.pop(RECTIFICATION.key))
 
 
 def _revoke(d: CaseSnapshot, f: Facts) -> None:
@@ -181,7 +174,7 @@ LIFECYCLE = Lifecycle(
                new_run=True, branches=(_revoked, _rectify)),
         Action(A.RECTIFICATION_OVERDUE, (S.RECTIFYING,), None, (SYSTEM,), Note, (RECTIFICATION_LAPSED,),
                lambda d, f: RECTIFICATION.lapse(d, f.now), "003 内蒙古办法 第十四条"),
-        Action(A.CONFIRM_RECTIFICATION, (S.RECTIFYING,), S.FILED, (CITY,), Note, effect=_confirm,
+        Action(A.CONFIRM_RECTIFICATION, (S.RECTIFYING,), S.FILED, (CITY,), Note, effect=grading.rectified(RECTIFICATION),
                clause="003 内蒙古办法 第十四条"),
         Action(A.REVOKE, LIVE, S.REVOKED, (CITY,), Revocation, effect=_revoke, clause=FALSE_INFO.clause),
         LIFT_BAN,

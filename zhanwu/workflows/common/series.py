@@ -73,9 +73,11 @@ class Series:
         item |= {"status": DONE, "done_at": now.isoformat(), **fields}
         return item
 
-    @staticmethod
-    def late(item: dict[str, Any]) -> bool:
-        return _at(item["done_at"]) > _at(item["due_at"])
+    def hand_in(self, d: CaseSnapshot, now: datetime, **fields: Any) -> dict[str, Any]:
+        """A report comes in: it completes the current item, marked `late` when after its instant."""
+        item = self.complete(d, now, **fields)
+        item["late"] = _at(item["done_at"]) > _at(item["due_at"])
+        return item
 
 
 def _at(iso: str) -> datetime:

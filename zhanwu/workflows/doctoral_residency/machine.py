@@ -188,8 +188,7 @@ def _start(d: CaseSnapshot, f: Facts) -> None:
 
 def _report(d: CaseSnapshot, f: Facts) -> None:
     assert isinstance(f.payload, QuarterlyReport)
-    item = REPORTS.complete(d, f.now, report=f.payload.report)
-    item["late"] = REPORTS.late(item)
+    REPORTS.hand_in(d, f.now, report=f.payload.report)
 
 
 def _evaluate(d: CaseSnapshot, f: Facts) -> None:
