@@ -95,7 +95,7 @@ async def run(entries: int) -> None:
             setup = time.monotonic() - t0
             full = {"commissioners_filed": 30, "rd_guided": 11, "achievements_adopted": 21, "achievements_transferred": 21,
                     "planning_helped": 60, "services_given": 60, "rd_institutions": 31, "talents_introduced": 41}
-            counts = [{k: v * (n % 4) // 3 for k, v in full.items()} for n in range(entries)]  # every grade
+            counts = [{k: v * (n % 4) // 3 for k, v in full.items()} for n in range(entries)]  # a spread of scores
             req = EvaluationRequest.model_validate({"round": "2027", "entries": [
                 {"case_id": c, "counts": k} for c, k in zip(ids, counts, strict=True)]})
             t1 = time.monotonic()
