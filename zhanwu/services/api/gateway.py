@@ -91,7 +91,7 @@ class Gateway:
         op: WithStartWorkflowOperation[Any, CaseSnapshot | None] = WithStartWorkflowOperation(
             lifecycle.key, start, id=case_id, task_queue=self.task_queue, result_type=CaseSnapshot,  # type = programme
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            static_summary=f"{lifecycle.zh} · {lifecycle.title(draft)}",
+            static_summary=f"{lifecycle.zh} · {draft.title or case_id}",
             static_details=f"{case_id} · {lifecycle.en} · region {draft.region}",
         )
         return await self._update(

@@ -472,7 +472,6 @@ LIFECYCLE = Lifecycle(
     finals=(S.ENDED, S.DISQUALIFIED),
     profiles=PROFILES,
     default_profile="inner_mongolia@1",
-    title=lambda c: c.title,
     campaign=Campaign(A.RECORD_EVALUATION, Grade, (EXCELLENT_QUOTA,)),
     actions=(
         Action(A.REGISTER, (), S.REGISTERED, (APPLICANT, DISPATCHER, STATION), Registration, effect=_register,

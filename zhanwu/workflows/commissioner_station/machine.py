@@ -156,7 +156,6 @@ LIFECYCLE = Lifecycle(
     finals=(S.REVOKED, S.REJECTED),
     profiles=PROFILES,
     default_profile="inner_mongolia@1",
-    title=lambda c: c.title,
     campaign=Campaign(A.RECORD_EVALUATION, Grade),
     actions=(
         Action(A.SUBMIT_APPLICATION, (), S.APPLIED, (HOST,), Application, (ELIGIBLE,), _apply,

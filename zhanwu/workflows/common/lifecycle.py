@@ -285,7 +285,6 @@ class Lifecycle:
     timers: Sequence[Timer]
     profiles: dict[str, dict[str, Any]]
     default_profile: str
-    title: Callable[[CaseSnapshot], str] = lambda c: c.id
     campaign: Campaign | None = None
 
     def __post_init__(self) -> None:

@@ -235,7 +235,6 @@ LIFECYCLE = Lifecycle(
     finals=(S.COMPLETED, S.EXITED),
     profiles=PROFILES,
     default_profile="pingdingshan-hitech@1",
-    title=lambda c: c.title,
     campaign=Campaign(A.RECORD_ANNUAL_EVALUATION, Result, (EXCELLENT_QUOTA,)),
     actions=(
         Action(A.OPEN_MATCHING, (), S.MATCHING, (APPLICANT, HOST, DISTRICT), OpenMatching, effect=_open,

@@ -240,7 +240,6 @@ LIFECYCLE = Lifecycle(
     finals=(S.REVOKED, S.WITHDRAWN),
     profiles=PROFILES,
     default_profile="jinzhong@1",
-    title=lambda c: c.title,
     actions=(
         Action(A.OPEN_SURVEY, (), S.SURVEYED, (DISTRICT, SECTOR), OpenSurvey, effect=_open, clause="000 §四(一)"),
         Action(A.REGISTER_EXISTING, (), S.FILING_SUBMITTED, (HOST, DISTRICT, SECTOR), RegisterExisting,

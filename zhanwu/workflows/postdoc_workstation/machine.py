@@ -189,7 +189,6 @@ LIFECYCLE = Lifecycle(
     finals=(S.DEREGISTERED, S.REJECTED),
     profiles=PROFILES,
     default_profile="chongqing@1",
-    title=lambda c: c.title,
     actions=(
         Action(A.CREATE_APPLICATION, (), S.DRAFT, (HOST,), CreateApplication, effect=_open, clause="002 §二"),
         Action(A.SUBMIT_APPLICATION, (S.DRAFT,), S.SUBMITTED, (HOST,), Application, (BASIC, RECOMMEND), _submit,
