@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     jwt_issuer: str = "zhanwu-dev"
     jwt_audience: str = "zhanwu"
     jwt_algorithms: list[str] = ["HS256"]
+    # webhooks: the relay runs in each worker process; one relay at a time holds a subscription's lease
+    webhook_relay: bool = True
+    webhook_max_attempts: int = 10  # then the delivery is dead (listed, and re-drivable through the API)
+    webhook_backoff_s: float = 1.0  # the first retry's delay, doubled each attempt ...
+    webhook_backoff_max_s: float = 300.0  # ... up to this
+    webhook_timeout_s: float = 10.0
+    webhook_poll_s: float = 0.5
+    webhook_lease_s: float = 30.0  # a relay killed mid-delivery holds its subscriptions this long
 
     @property
     def db_url(self) -> str:

@@ -54,6 +54,12 @@ def invalid_cursor() -> Problem:
     return Problem(422, "invalid cursor", "分页游标无效", errors=[{"loc": ["query", "cursor"], "msg": "invalid"}])
 
 
+def invalid(errors: list[dict[str, Any]]) -> Problem:
+    """422 naming each field (its `loc`)."""
+    fields = ", ".join(".".join(str(x) for x in e["loc"]) for e in errors)
+    return Problem(422, f"invalid request: {fields}", f"请求内容不合规：{fields}", errors=errors)
+
+
 def problem_response(p: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(p.body(), status_code=p.status, media_type="application/problem+json", headers=headers)
 
@@ -66,9 +72,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        fields = ", ".join(".".join(str(x) for x in e["loc"]) for e in errors)
-        return problem_response(Problem(422, f"invalid request: {fields}", f"请求内容不合规：{fields}", errors=errors))
+        return problem_response(invalid([{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+                                         for e in exc.errors()]))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

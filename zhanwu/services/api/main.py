@@ -11,7 +11,15 @@ from temporalio.client import Client
 from zhanwu.services.api import errors
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.api.metrics import Metrics
-from zhanwu.services.api.routes import cases, deadlines, evaluations, health, programmes, score_sheets
+from zhanwu.services.api.routes import (
+    cases,
+    deadlines,
+    evaluations,
+    health,
+    programmes,
+    score_sheets,
+    subscriptions,
+)
 from zhanwu.services.store.repository import Store, make_engine
 from zhanwu.services.workers.main import connect
 from zhanwu.settings import Settings
@@ -45,6 +53,6 @@ def create_app(settings: Settings | None = None, client: Client | None = None, s
     metrics.install(app)
     errors.install(app)
     for r in (health.router, programmes.router, cases.router, evaluations.router, deadlines.router,
-              score_sheets.router):
+              score_sheets.router, subscriptions.router):
         app.include_router(r)
     return app

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utc(d: datetime) -> datetime:
+    """A stored instant as an aware UTC datetime (SQLite hands them back naive)."""
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -136,3 +141,44 @@ class BanRow(Base):
     rule: Mapped[str] = mapped_column(String(64), primary_key=True)
     ban: Mapped[dict[str, Any]] = mapped_column(JSON)
     until: Mapped[datetime] = mapped_column()
+
+
+class Subscription(Base):
+    """A city office's webhook: events of its city's cases, filtered by programme and action. Deleted
+    ones are kept (deleted_at) with their deliveries. The lease lets one relay at a time send its events."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    programmes: Mapped[list[Any]] = mapped_column(JSON)
+    actions: Mapped[list[Any]] = mapped_column(JSON)
+    city: Mapped[str] = mapped_column(String(6))
+    owner: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None]
+
+
+class Outbox(Base):
+    """One event to deliver to one subscription: written in the transaction of its audit record,
+    sent in id order per subscription, then delivered or dead (a dead one may be re-driven)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id", name="uq_outbox_subscription_event"),
+        Index("ix_outbox_subscription_status", "subscription_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    subscription_id: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(140))
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]

@@ -25,7 +25,9 @@ from zhanwu.services.store.models import (
     Counter,
     EvaluationRound,
     OpenRequest,
+    utc,
 )
+from zhanwu.services.store.outbox import Webhooks, enqueue
 from zhanwu.workflows.common.lifecycle import Scope
 
 
@@ -73,6 +75,7 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.session = async_sessionmaker(engine, expire_on_commit=False)
+        self.webhooks = Webhooks(self.session)
 
     def _insert(self, table: Any) -> Any:
         return (postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert)(table)
@@ -97,6 +100,7 @@ class Store:
             if seen is not None:
                 return False
             db.add(_audit_row(e))
+            await enqueue(db, e, s.region)
             row = await db.get(Case, s.id, with_for_update=True)
             if row is None:
                 db.add(Case(id=s.id, **_case_columns(s)))
@@ -187,7 +191,7 @@ class Store:
             if row is None:
                 return None
             return EvaluationRecord.model_validate(
-                {c.key: getattr(row, c.key) for c in EvaluationRound.__table__.columns} | {"created_at": _utc(row.created_at)}
+                {c.key: getattr(row, c.key) for c in EvaluationRound.__table__.columns} | {"created_at": utc(row.created_at)}
             )
 
     async def get_case(self, case_id: str) -> CaseSnapshot | None:
@@ -245,7 +249,7 @@ class Store:
         q = q.order_by(d.due_at, d.case_id, d.kind).limit(limit + 1)
         async with self.session() as db:
             rows = (await db.execute(q)).all()
-        items = [OpenDeadline(**{**r._asdict(), "due_at": _utc(r.due_at)}) for r in rows[:limit]]
+        items = [OpenDeadline(**{**r._asdict(), "due_at": utc(r.due_at)}) for r in rows[:limit]]
         nxt = _encode_cursor(items[-1].due_at, items[-1].case_id, items[-1].kind) if len(rows) > limit else None
         return items, nxt
 
@@ -254,7 +258,7 @@ class Store:
             rows = (await db.scalars(select(AuditRecord).where(AuditRecord.case_id == case_id).order_by(AuditRecord.seq))).all()
         return [
             AuditEvent.model_validate({
-                "case_id": r.case_id, "programme": r.programme, "seq": r.seq, "at": _utc(r.at),
+                "case_id": r.case_id, "programme": r.programme, "seq": r.seq, "at": utc(r.at),
                 "actor": {"subject": r.actor_subject, "role": r.actor_role, "region": r.actor_region},
                 "action": r.action, "from_state": r.from_state, "to_state": r.to_state, "rules": r.rules,
                 "payload": r.payload,
@@ -312,12 +316,8 @@ def _audit_row(e: AuditEvent) -> AuditRecord:
     )
 
 
-def _utc(d: datetime) -> datetime:
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
-
-
 def _encode_cursor(at: datetime, *keys: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([_utc(at).isoformat(), *keys]).encode()).decode()
+    return base64.urlsafe_b64encode(json.dumps([utc(at).isoformat(), *keys]).encode()).decode()
 
 
 def _decode_cursor(cursor: str, n_keys: int) -> tuple[datetime, list[str]]:
@@ -326,6 +326,6 @@ def _decode_cursor(cursor: str, n_keys: int) -> tuple[datetime, list[str]]:
         at, *keys = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if len(keys) != n_keys:
             raise ValueError("wrong cursor shape")
-        return _utc(datetime.fromisoformat(at)), [str(k) for k in keys]
+        return utc(datetime.fromisoformat(at)), [str(k) for k in keys]
     except (ValueError, TypeError) as e:
         raise ValueError("invalid cursor") from e

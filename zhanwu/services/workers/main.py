@@ -14,6 +14,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from zhanwu.services.store.repository import Store, make_engine
 from zhanwu.services.workers.activities import CaseActivities
+from zhanwu.services.workers.relay import Relay
 from zhanwu.settings import Settings
 from zhanwu.workflows.registry import WORKFLOWS
 
@@ -56,8 +57,11 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    worker = build_worker(client, Store(engine), settings.task_queue)
-    async with worker:
+    store = Store(engine)
+    worker = build_worker(client, store, settings.task_queue)
+    async with worker, asyncio.TaskGroup() as tasks:
         logging.info("polling task queue %s on %s", settings.task_queue, settings.temporal_address)
+        if settings.webhook_relay:
+            tasks.create_task(Relay(store.webhooks, settings, (runtime or Runtime.default()).metric_meter).run(stop))
         await stop.wait()
     await engine.dispose()
