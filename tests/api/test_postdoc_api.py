@@ -61,7 +61,8 @@ async def test_certified_case_shows_its_window_deadlines_and_city_lists_cover_th
     case_id = await recommended(api, auth)
     r = await act(api, auth, case_id, "certify", CQ_CITY_OFFICE, {"batch": "2026年第4批"})
     case = r.json()
-    assert case["state"] == "certified" and case["allowed_actions"] == ["deregister"]
+    assert case["state"] == "certified"
+    assert case["allowed_actions"] == ["deregister", "extend_deadline", "suspend_deadline", "resume_deadline"]
     assert [(d["kind"], d["label"], d["status"]) for d in case["deadlines"]] == [
         ("non_recruitment_window", "连续未招收满三年（进入整改期）", "pending"),
         ("rectification_year_end", "整改期届满（仍未招收则注销）", "pending"),

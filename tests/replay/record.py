@@ -222,6 +222,27 @@ async def cm_service_term(r: Recorder) -> None:
         await r.save(c, f"cm_service_term_run{i}", run_id)
 
 
+async def dw_supervised(r: Recorder) -> None:
+    """A rectification deadline under supervision 督办: the yellow notice, a suspension and its
+    resumption, an extension, the notices of the new date, and revocation at the new date."""
+    c = (await r.gw.open(DW, "open_survey", DISTRICT, open_survey(), None)).id
+    await r.act(c, "begin_cultivation", DISTRICT)
+    await r.act(c, "submit_filing", HOST, filing(team_size=5))
+    await r.act(c, "recommend", DISTRICT)
+    await r.act(c, "approve_filing", CITY)
+    due = (await r.env.get_current_time()) + timedelta(days=30)
+    await r.act(c, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due.isoformat()})
+    await r.env.sleep(timedelta(days=28))
+    await r.act(c, "suspend_deadline", DISTRICT, {"kind": "rectification", "reason": "负责人住院"})
+    await r.env.sleep(timedelta(days=10))
+    await r.act(c, "resume_deadline", DISTRICT, {"kind": "rectification", "reason": "已出院"})
+    until = local_date(due + timedelta(days=30))
+    await r.act(c, "extend_deadline", CITY, {"kind": "rectification", "until": until.isoformat(), "reason": "汛期"})
+    await r.env.sleep(timedelta(days=50))
+    await r.env.client.get_workflow_handle(c).result()
+    await r.save(c, "dw_supervised")
+
+
 SCENARIOS: dict[str, Callable[[Recorder], Awaitable[None]]] = {
     "dw_full_lifecycle_revoked_by_deadline": dw_revoked_by_deadline,
     "dw_continued_as_new": dw_continued_as_new,
@@ -229,6 +250,7 @@ SCENARIOS: dict[str, Callable[[Recorder], Awaitable[None]]] = {
     "dr_residency": dr_residency,
     "cs_station_years": cs_station_years,
     "cm_service_term": cm_service_term,
+    "dw_supervised": dw_supervised,
 }
 
 

@@ -245,7 +245,8 @@ def test_bpmn_diagram_has_a_shape_for_every_node_and_an_edge_for_every_flow(lc: 
 
 # --- the BPMN runs the table: SpiffWorkflow follows any walk the lifecycle allows, timers included ----------
 def offered(lc: Lifecycle, state: str) -> list[str]:
-    return [a.key.value for a in lc.available(state)]
+    """The programme's own actions (the diagrams draw its table; supervision of deadlines is the same everywhere)."""
+    return [a.key.value for a in lc.available(state) if a not in lc.supervision]
 
 
 def outcomes(lc: Lifecycle, state: str, action: str) -> list[str]:

@@ -73,6 +73,12 @@ def payload_for(action: str, now: datetime = NOW, filing_: dict[str, Any] | None
             return {"report": "已补充团队成员"}
         case "begin_cultivation" | "recommend" | "approve_filing" | "accept_rectification" | "rectification_expired":
             return {}
+        case "extend_deadline":
+            return {"kind": "rectification", "until": (local_date(now) + timedelta(days=60)).isoformat(), "reason": "汛期"}
+        case "suspend_deadline" | "resume_deadline":
+            return {"kind": "rectification", "reason": "涉事人员住院"}
+        case "remind":
+            return {"kind": "rectification", "due_at": now.isoformat(), "level": "red"}
     raise AssertionError(f"no payload for {action}")
 
 
@@ -135,7 +141,9 @@ def expected_available(state: str, actor: Actor) -> list[str]:
     """The actions `transitions` itself offers in `state`, restricted to the actor's role."""
     m = Machine(states=[CREATE, *STATES], transitions=LC.transitions(), initial=state, auto_transitions=False)
     triggers = set(m.get_triggers(state))
-    return [a.key.value for a in LC.actions if a.key.value in triggers and actor.role in a.roles]
+    supervising = LC.supervision if state == "rectifying" else ()  # only there does a supervised deadline run
+    return ([a.key.value for a in LC.actions if a.key.value in triggers and actor.role in a.roles]
+            + [a.key.value for a in supervising if actor.role in a.roles])
 
 
 # --- the table, as DOMAIN.md states it ----------------------------------------------------------

@@ -119,6 +119,12 @@ async def test_term_end_summary_then_final_evaluation_completes(gw: Gateway, env
     await fire(gw, case_id, "submit_final_summary", dr_doctor(), {"summary": "入驻工作总结：完成三项技术攻关"})
     done = await fire(gw, case_id, "issue_final_evaluation", DR_DISTRICT, {"opinion": "成效显著"})
     assert done.state == "completed"
-    system = [h.action for h in await gw.store.history(case_id) if h.actor.role == "system"]
+    history = await gw.store.history(case_id)
+    system = [h.action for h in history if h.actor.role == "system" and h.action != "remind"]
     assert sorted(system) == ["evaluation_due", "report_overdue", "report_overdue", "report_overdue", "report_overdue",
                               "term_ended"]
+    reminded = [(h.payload["kind"], h.payload["level"]) for h in history if h.action == "remind"]
+    missed = [("quarterly_report", "yellow"), ("quarterly_report", "red"), ("quarterly_report", "escalated")]
+    assert reminded == 3 * missed + [  # the fourth report, the evaluation and the summary all fall due at the term's end
+        ("quarterly_report", "yellow"), ("annual_evaluation", "yellow"), ("term_end", "yellow"),
+        ("quarterly_report", "red"), ("annual_evaluation", "red"), ("term_end", "red")]

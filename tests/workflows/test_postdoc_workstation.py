@@ -29,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("worker")
 CODES = ["91500106MA5U7G1X2C", "91500106MA5U7G1X4J", "91500106MA5U7G1X6Q"]
 # events per run: the first run holds the application (four actions); every later run one cycle of
 # the station's life, ended by a recruitment or a window boundary, however many years it lasts
-FIRST_RUN_BOUND, CYCLE_RUN_BOUND = 60, 25
+FIRST_RUN_BOUND, CYCLE_RUN_BOUND = 60, 35  # a cycle: its actions and its deadlines' reminders
 
 
 async def recommended(gw: Gateway, code: str = CODES[0]) -> str:
@@ -64,9 +64,13 @@ async def test_no_recruitment_rectification_at_three_years_deregistered_at_four(
     gone = await until(gw.store, case_id, lambda c: c.state == "deregistered")
     assert gone.data["deregistration"]["reason"] == "non_recruitment"
     history = await gw.store.history(case_id)
-    assert [(h.action, h.actor.role) for h in history[-2:]] == [("window_lapsed", "system"),
-                                                                 ("deregister_non_recruitment", "system")]
-    assert [h.seq for h in history] == list(range(1, 7))
+    acts = [h for h in history if h.action != "remind"]
+    assert [(h.action, h.actor.role) for h in acts[-2:]] == [("window_lapsed", "system"),
+                                                              ("deregister_non_recruitment", "system")]
+    assert [h.seq for h in history] == list(range(1, len(history) + 1)) and len(acts) == 6
+    # 督办: a yellow notice three working days before each deadline; each lapses into its action, no red
+    assert [(h.payload["kind"], h.payload["level"]) for h in history if h.action == "remind"] == [
+        ("non_recruitment_window", "yellow"), ("rectification_year_end", "yellow")]
     assert (await env.client.get_workflow_handle(case_id, result_type=CaseSnapshot).result()).state == "deregistered"
 
 
@@ -153,7 +157,8 @@ async def test_twelve_years_of_one_station_bounded_runs_and_a_gap_free_audit(gw:
         run_id = events[0].workflow_execution_started_event_attributes.continued_execution_run_id
     assert len(lengths) == 8 and lengths[-1] <= FIRST_RUN_BOUND and max(lengths[:-1]) <= CYCLE_RUN_BOUND, lengths
     history = await gw.store.history(case_id)
-    assert [h.seq for h in history] == list(range(1, 12))
+    assert [h.seq for h in history] == list(range(1, len(history) + 1))
+    assert len([h for h in history if h.action != "remind"]) == 11
     assert [h.action for h in history].count("record_recruitment") == 4
     assert [h.action for h in history].count("window_lapsed") == 2
     assert history[-1].action == "deregister_non_recruitment"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -83,12 +83,42 @@ class ActionRequest(BaseModel):
     campaign: str | None = Field(None, description="set by the server only: the evaluation campaign delivering it")
 
 
+class Level(Labelled):
+    """The steps of a deadline's reminder ladder (督办), lowest first."""
+
+    YELLOW = ("yellow", "黄牌预警", "yellow notice")
+    RED = ("red", "红牌警示", "red notice")
+    ESCALATED = ("escalated", "督办升级", "escalated to the supervising office")
+
+
 class Deadline(BaseModel):
     kind: str
     label: str
     label_en: str
-    due_at: datetime
+    due_at: datetime = Field(description="when it falls due, after any extension or suspension")
     met: bool = False
+    supervised: bool = Field(False, description="a party's obligation: reminded, and an office may extend or suspend it")
+    base_due_at: datetime | None = Field(None, description="the running deadline's due date as its rule set it")
+    suspended: bool = Field(False, description="its clock is stopped (due_at moves on until it is resumed)")
+    alert: Level | None = Field(None, description="the highest reminder sent for this due date")
+
+
+class Adjustment(BaseModel):
+    """An office's extensions and suspensions of one due date of a deadline."""
+
+    kind: str
+    base_due: datetime
+    shift: timedelta = timedelta(0)
+    suspended_at: datetime | None = None
+
+
+class Alert(BaseModel):
+    """A reminder sent for one due date of a deadline."""
+
+    kind: str
+    due_at: datetime
+    level: Level
+    at: datetime
 
 
 class Ban(BaseModel):
@@ -122,6 +152,8 @@ class CaseSnapshot(BaseModel):
     flags: dict[str, bool] = Field(default_factory=dict)
     deadlines: list[Deadline] = Field(default_factory=list)
     bans: list[Ban] = Field(default_factory=list, description="bans this case imposed that still run")
+    adjustments: list[Adjustment] = Field(default_factory=list, description="deadlines extended or suspended")
+    alerts: list[Alert] = Field(default_factory=list, description="reminders sent (督办)")
     version: int = 0
     created_at: datetime
     updated_at: datetime
@@ -130,6 +162,19 @@ class CaseSnapshot(BaseModel):
     def blank(cls, case_id: str, programme: str, profile: str, now: datetime) -> CaseSnapshot:
         """The case before its create action: what a create is checked against."""
         return cls(id=case_id, programme=programme, profile=profile, state="", region="", created_at=now, updated_at=now)
+
+    def adjustment(self, kind: str, base: datetime) -> Adjustment | None:
+        return next((a for a in self.adjustments if a.kind == kind and a.base_due == base), None)
+
+    def adjusted(self, kind: str, base: datetime) -> tuple[datetime, bool]:
+        """A due date after its extensions and suspensions, and whether its clock is stopped."""
+        a = self.adjustment(kind, base)
+        return (base, False) if a is None else (base + a.shift, a.suspended_at is not None)
+
+    def alert_on(self, kind: str, due_at: datetime) -> Level | None:
+        """The highest reminder sent for this due date."""
+        sent = [a.level for a in self.alerts if a.kind == kind and a.due_at == due_at]
+        return max(sent, key=list(Level).index) if sent else None
 
     @field_validator("deadlines")
     @classmethod

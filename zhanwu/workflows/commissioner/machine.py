@@ -38,7 +38,7 @@ from zhanwu.schemas.commissioner import (
 from zhanwu.schemas.commissioner import State as S
 from zhanwu.schemas.common import CaseSnapshot, Note, Role
 from zhanwu.schemas.evaluations import Grade, GradedEvaluation
-from zhanwu.workflows.common import grading
+from zhanwu.workflows.common import grading, supervision
 from zhanwu.workflows.common.bans import Bar, impose, lift_bans, years_on
 from zhanwu.workflows.common.calendar import add_working_days, end_of_day, local_date
 from zhanwu.workflows.common.lifecycle import (
@@ -470,6 +470,7 @@ LIFECYCLE = Lifecycle(
     id_prefix="cm",
     states=S,
     finals=(S.ENDED, S.DISQUALIFIED),
+    supervision=supervision.actions(S, (S.ENDED, S.DISQUALIFIED)),
     profiles=PROFILES,
     default_profile="inner_mongolia@1",
     campaign=Campaign(A.RECORD_EVALUATION, Grade, (EXCELLENT_QUOTA,)),
@@ -515,10 +516,10 @@ LIFECYCLE = Lifecycle(
     timers=(
         Timer("public_notice", "公示期满", "notice period ends", notice_end, lambda c: False, A.NOTICE_ENDED),
         Timer("progress_report", "工作进展报送", "progress report", REPORTS.next_due, lambda c: False,
-              A.REPORT_OVERDUE, REPORTS.outstanding),
+              A.REPORT_OVERDUE, REPORTS.outstanding, supervised=True),
         Timer("term_end", "服务期满", "term ends", TERM.next_due, lambda c: False, A.TERM_ENDED),
         Timer("rectification", "限期整改", "rectification deadline", RECTIFICATION.next_due, lambda c: False,
-              A.RECTIFICATION_OVERDUE, RECTIFICATION.outstanding),
+              A.RECTIFICATION_OVERDUE, RECTIFICATION.outstanding, supervised=True),
         BAN_TIMER,
     ),
 )

@@ -42,9 +42,12 @@ def add_months(day: date, months: int) -> date:
 
 def add_working_days(day: date, n: int) -> date:
     """A period of `n` working days (工作日) from `day`: that day itself not counted, weekends and public
-    holidays skipped, 调休 make-up Saturdays and Sundays counted (the calendar's `is_working_day`)."""
+    holidays skipped, 调休 make-up Saturdays and Sundays counted (the calendar's `is_working_day`).
+    A negative `n` counts back: the working day `-n` working days before `day`."""
+    step = timedelta(days=1 if n > 0 else -1)
+    n = abs(n)
     while n > 0:
-        day += timedelta(days=1)
+        day += step
         n -= CN_CALENDAR.is_working_day(day)
     return day
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import timedelta
-from typing import ClassVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy, SearchAttributeKey
@@ -32,7 +33,8 @@ with workflow.unsafe.imports_passed_through():
         Refusal,
         Role,
     )
-    from zhanwu.workflows.common.lifecycle import CaseMachine, Facts, Lifecycle, Timer
+    from zhanwu.workflows.common.lifecycle import CaseMachine, Facts, Lifecycle
+    from zhanwu.workflows.common.supervision import Supervise, next_step
 
 PROGRAMME = SearchAttributeKey.for_keyword("Programme")
 CASE_STATE = SearchAttributeKey.for_keyword("CaseState")
@@ -44,6 +46,20 @@ ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inte
 OPEN_TIMEOUT = timedelta(minutes=10)  # a case whose create never arrives ends unopened
 REMEMBERED_ANSWERS = 200  # idempotency keys remembered per case (carried across continue-as-new)
 HISTORY_LIMIT = 4000  # events; continue-as-new before this even if the server does not suggest it
+
+
+@dataclass(frozen=True)
+class Due:
+    """A system action the case fires by itself at `at`: a deadline's, or a reminder."""
+
+    action: str
+    payload: dict[str, Any]
+    at: datetime
+    summary: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.action, self.at.isoformat(), str(sorted(self.payload.items()))
 
 
 def refusal_error(refusal: Refusal) -> ApplicationError:
@@ -68,11 +84,12 @@ class CaseWorkflow:
             await workflow.wait_condition(lambda: self.snapshot is not None, timeout=OPEN_TIMEOUT)
         except TimeoutError:
             return None
-        fired: set[tuple[str, str]] = set()
+        ladder = workflow.patched("supervision-ladder")  # runs recorded before the reminders replay without them
+        fired: set[tuple[str, str, str]] = set()
         while True:
             case = self._case()
-            nxt = self.lifecycle.next_timer(case)
-            if nxt and (nxt[0].kind, nxt[1].isoformat()) in fired:
+            nxt = self._next(case, ladder)
+            if nxt and nxt.key in fired:
                 nxt = None
             if case.state in self.lifecycle.finals and nxt is None:  # a final case may still run a ban out
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -87,13 +104,13 @@ class CaseWorkflow:
             try:
                 await workflow.wait_condition(
                     lambda: self._case().version != version or self._history_full(),  # noqa: B023 - awaited here
-                    timeout=max(nxt[1] - workflow.now(), timedelta(0)) if nxt else None,
-                    timeout_summary=nxt[0].zh if nxt else None,
+                    timeout=max(nxt.at - workflow.now(), timedelta(0)) if nxt else None,
+                    timeout_summary=nxt.summary if nxt else None,
                 )
             except TimeoutError:
                 assert nxt is not None
-                fired.add((nxt[0].kind, nxt[1].isoformat()))
-                await self._fire(nxt[0])
+                fired.add(nxt.key)
+                await self._fire(nxt)
 
     # --- actions -----------------------------------------------------------------------------
     @workflow.update(dynamic=True)
@@ -136,15 +153,28 @@ class CaseWorkflow:
     def case(self) -> CaseSnapshot | None:
         return self.snapshot
 
-    async def _fire(self, timer: Timer) -> None:
+    def _next(self, case: CaseSnapshot, ladder: bool) -> Due | None:
+        """What fires next by itself: the earliest deadline's system action, or a reminder (督办) —
+        the deadline's own action first when both fall at the same instant."""
+        due = []
+        if (timer := self.lifecycle.next_timer(case)) is not None:
+            due.append(Due(timer[0].action.value, {}, timer[1], timer[0].zh))
+        if ladder and Supervise.REMIND.value in self.lifecycle.by_key and case.state not in self.lifecycle.finals \
+                and (step := next_step(case, workflow.now())) is not None:
+            reminder, at = step
+            label = next(d.label for d in case.deadlines if d.kind == reminder.kind)
+            due.append(Due(Supervise.REMIND.value, reminder.model_dump(mode="json"), at, f"{reminder.level.zh} · {label}"))
+        return min(due, key=lambda d: (d.at, d.action == Supervise.REMIND.value)) if due else None
+
+    async def _fire(self, due: Due) -> None:
         async with self.lock:
             case = self._case()
             system = Actor(subject="system", role=Role.SYSTEM, region=case.region)
-            facts, refusal = self.machine.check(timer.action.value, system, {}, workflow.now(), case)
+            facts, refusal = self.machine.check(due.action, system, due.payload, workflow.now(), case)
             if refusal is not None or facts is None:
-                workflow.logger.info("timer %s did not fire: %s", timer.kind, refusal)
+                workflow.logger.info("%s did not fire: %s", due.summary, refusal)
                 return
-            await self._apply(timer.action.value, facts)
+            await self._apply(due.action, facts)
 
     async def _apply(self, name: str, facts: Facts) -> CaseSnapshot:
         """Apply and publish synchronously, then await the projection (the lock keeps order)."""

@@ -231,6 +231,7 @@ class Timer:
     met: Callable[[CaseSnapshot], bool]
     action: Labelled
     outstanding: Callable[[CaseSnapshot], list[datetime]] = lambda c: []
+    supervised: bool = False  # a party's obligation: reminded (督办), and an office may extend or suspend it
 
 
 @dataclass(frozen=True)
@@ -286,9 +287,10 @@ class Lifecycle:
     profiles: dict[str, dict[str, Any]]
     default_profile: str
     campaign: Campaign | None = None
+    supervision: Sequence[Action] = ()  # extend, suspend, resume a deadline; remind (督办), the same everywhere
 
     def __post_init__(self) -> None:
-        self.by_key = {a.key.value: a for a in self.actions}
+        self.by_key = {a.key.value: a for a in (*self.actions, *self.supervision)}
 
     # --- the machine -------------------------------------------------------------------------
     def machine(self, state: str | None = None) -> CaseMachine:
@@ -324,24 +326,36 @@ class Lifecycle:
         return self.campaign is not None and self.campaign.action == action.key
 
     def available(self, state: str | None) -> list[Action]:
-        return [a for a in self.actions if (state or CREATE) in ([s.value for s in a.sources] or [CREATE])]
+        return [a for a in (*self.actions, *self.supervision)
+                if (state or CREATE) in ([s.value for s in a.sources] or [CREATE])]
 
     def allowed_actions(self, actor: Actor, case: CaseSnapshot) -> list[str]:
+        """What `actor` may try now: the state's actions of the actor's role; supervision only while a
+        supervised deadline runs."""
         if not self.visible(actor, case):
             return []
-        return [a.key.value for a in self.available(case.state) if actor.role in a.roles]
+        running = any(d.base_due_at is not None and not d.met for d in case.deadlines)
+        return [a.key.value for a in self.available(case.state)
+                if actor.role in a.roles and (running or a not in self.supervision)]
 
     def deadlines(self, case: CaseSnapshot) -> list[Deadline]:
+        """Each timer's outstanding due dates and its running one (extended or suspended by an office)."""
         out = []
         for t in self.timers:
-            out += [Deadline(kind=t.kind, label=t.zh, label_en=t.en, due_at=at) for at in t.outstanding(case)]
-            due = t.due(case)
-            if due is not None:
-                out.append(Deadline(kind=t.kind, label=t.zh, label_en=t.en, due_at=due, met=t.met(case)))
+            out += [Deadline(kind=t.kind, label=t.zh, label_en=t.en, due_at=at, supervised=t.supervised,
+                             alert=case.alert_on(t.kind, at)) for at in t.outstanding(case)]
+            base = t.due(case)
+            if base is not None:
+                due, suspended = case.adjusted(t.kind, base)
+                out.append(Deadline(kind=t.kind, label=t.zh, label_en=t.en, due_at=due, met=t.met(case),
+                                    supervised=t.supervised, base_due_at=base if t.supervised else None,
+                                    suspended=suspended, alert=case.alert_on(t.kind, due)))
         return out
 
     def next_timer(self, case: CaseSnapshot) -> tuple[Timer, datetime] | None:
-        open_ = [(t, d) for t in self.timers if (d := t.due(case)) is not None and not t.met(case)]
+        """The timer to fire next, at its due date after any extension; a suspended one waits."""
+        open_ = [(t, due) for t in self.timers if (base := t.due(case)) is not None and not t.met(case)
+                 for due, suspended in [case.adjusted(t.kind, base)] if not suspended]
         return min(open_, key=lambda td: td[1]) if open_ else None
 
     def state_label(self, state: str) -> str:
@@ -362,7 +376,10 @@ class CaseMachine:
         self.lifecycle = lifecycle
         self.state = state or CREATE
         transitions = lifecycle.transitions()
-        for t, (action, branch) in zip(transitions, lifecycle.routes(), strict=True):
+        transitions += [{"trigger": a.key.value, "source": [s.value for s in a.sources], "dest": "="}
+                        for a in lifecycle.supervision]
+        routes = [*lifecycle.routes(), *((a, None) for a in lifecycle.supervision)]
+        for t, (action, branch) in zip(transitions, routes, strict=True):
             t["conditions"] = [lambda event, rules=action.rules: all(r.check(event.kwargs["facts"]) is None for r in rules)]
             if branch is not None:
                 t["conditions"].append(lambda event, when=branch.when: when(event.kwargs["facts"]))

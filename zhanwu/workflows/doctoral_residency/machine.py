@@ -28,6 +28,7 @@ from zhanwu.schemas.doctoral_residency import (
 from zhanwu.schemas.doctoral_residency import (
     State as S,
 )
+from zhanwu.workflows.common import supervision
 from zhanwu.workflows.common.calendar import local_date
 from zhanwu.workflows.common.lifecycle import (
     Action,
@@ -233,6 +234,7 @@ LIFECYCLE = Lifecycle(
     id_prefix="dr",
     states=S,
     finals=(S.COMPLETED, S.EXITED),
+    supervision=supervision.actions(S, (S.COMPLETED, S.EXITED)),
     profiles=PROFILES,
     default_profile="pingdingshan-hitech@1",
     campaign=Campaign(A.RECORD_ANNUAL_EVALUATION, Result, (EXCELLENT_QUOTA,)),
@@ -267,10 +269,10 @@ LIFECYCLE = Lifecycle(
     ),
     timers=(
         Timer("quarterly_report", "季度工作情况报送", "quarterly report", REPORTS.next_due, lambda c: False,
-              A.REPORT_OVERDUE, REPORTS.outstanding),
+              A.REPORT_OVERDUE, REPORTS.outstanding, supervised=True),
         Timer("annual_evaluation", "入驻满一年，年度评价", "annual evaluation", EVALUATIONS.next_due, lambda c: False,
-              A.EVALUATION_DUE, EVALUATIONS.outstanding),
+              A.EVALUATION_DUE, EVALUATIONS.outstanding, supervised=True),
         Timer("term_end", "入驻期满，提交入驻工作总结", "term end: final summary due", TERM.next_due, lambda c: False,
-              A.TERM_ENDED, TERM.outstanding),
+              A.TERM_ENDED, TERM.outstanding, supervised=True),
     ),
 )

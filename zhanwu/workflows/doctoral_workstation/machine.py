@@ -21,6 +21,7 @@ from zhanwu.schemas.doctoral_workstation import (
 from zhanwu.schemas.doctoral_workstation import (
     State as S,
 )
+from zhanwu.workflows.common import supervision
 from zhanwu.workflows.common.calendar import deadline_instant, local_date
 from zhanwu.workflows.common.lifecycle import Action, Claim, Facts, Lifecycle, Rule, Timer, Violation, note
 
@@ -238,6 +239,7 @@ LIFECYCLE = Lifecycle(
     id_prefix="dw",
     states=S,
     finals=(S.REVOKED, S.WITHDRAWN),
+    supervision=supervision.actions(S, (S.REVOKED, S.WITHDRAWN)),
     profiles=PROFILES,
     default_profile="jinzhong@1",
     actions=(
@@ -268,6 +270,6 @@ LIFECYCLE = Lifecycle(
     ),
     timers=(
         Timer("rectification", "整改期限", "rectification deadline", _rectification_due,
-              lambda c: bool((c.data.get("rectification") or {}).get("report_submitted_at")), A.RECTIFICATION_EXPIRED),
+              lambda c: bool((c.data.get("rectification") or {}).get("report_submitted_at")), A.RECTIFICATION_EXPIRED, supervised=True),
     ),
 )

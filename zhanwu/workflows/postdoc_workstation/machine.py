@@ -28,6 +28,7 @@ from zhanwu.schemas.postdoc_workstation import (
 from zhanwu.schemas.postdoc_workstation import (
     State as S,
 )
+from zhanwu.workflows.common import supervision
 from zhanwu.workflows.common.calendar import add_months, deadline_instant, local_date
 from zhanwu.workflows.common.lifecycle import Action, Facts, Lifecycle, Rule, Timer, Violation, lapsed, note
 
@@ -187,6 +188,7 @@ LIFECYCLE = Lifecycle(
     id_prefix="pd",
     states=S,
     finals=(S.DEREGISTERED, S.REJECTED),
+    supervision=supervision.actions(S, (S.DEREGISTERED, S.REJECTED)),
     profiles=PROFILES,
     default_profile="chongqing@1",
     actions=(
@@ -212,8 +214,8 @@ LIFECYCLE = Lifecycle(
     ),
     timers=(
         Timer("non_recruitment_window", "连续未招收满三年（进入整改期）", "three years without recruitment (rectification year)",
-              _rectification_begins, lambda c: False, A.WINDOW_LAPSED),
+              _rectification_begins, lambda c: False, A.WINDOW_LAPSED, supervised=True),
         Timer("rectification_year_end", "整改期届满（仍未招收则注销）", "rectification year ends (deregistration)",
-              _window_closes, lambda c: False, A.DEREGISTER_NON_RECRUITMENT),
+              _window_closes, lambda c: False, A.DEREGISTER_NON_RECRUITMENT, supervised=True),
     ),
 )
