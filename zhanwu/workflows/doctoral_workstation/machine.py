@@ -240,6 +240,7 @@ LIFECYCLE = Lifecycle(
     finals=(S.REVOKED, S.WITHDRAWN),
     profiles=PROFILES,
     default_profile="jinzhong@1",
+    tiers=Tier,
     actions=(
         Action(A.OPEN_SURVEY, (), S.SURVEYED, (DISTRICT, SECTOR), OpenSurvey, effect=_open, clause="000 §四(一)"),
         Action(A.REGISTER_EXISTING, (), S.FILING_SUBMITTED, (HOST, DISTRICT, SECTOR), RegisterExisting,
