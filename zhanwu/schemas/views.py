@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -238,3 +239,36 @@ class ScoreView(BaseModel):
     bonus: int
     total: int = Field(description="base + bonus, capped at the sheet's cap")
     grade: GradeView
+
+
+class Group(StrEnum):
+    """What statistics count by. A state or a tier is a programme's own: grouping by either groups by programme too."""
+
+    PROGRAMME = "programme"
+    STATE = "state"
+    TIER = "tier"
+    REGION = "region"
+    YEAR = "year"
+
+
+class StatisticsRow(BaseModel):
+    """One group: only the keys grouped by are present, each with its labels where it has them."""
+
+    programme: str | None = None
+    programme_label: str | None = None
+    programme_label_en: str | None = None
+    state: str | None = None
+    state_label: str | None = None
+    state_label_en: str | None = None
+    tier: str | None = Field(None, description="null: cases without a tier")
+    tier_label: str | None = None
+    tier_label_en: str | None = None
+    region: str | None = None
+    year: int | None = Field(None, description="the year the case was opened, Asia/Shanghai time")
+    count: int
+
+
+class Statistics(BaseModel):
+    group_by: list[Group] = Field(description="the groups counted by, in the order of each row's keys")
+    total: int = Field(description="the cases counted: the sum of the rows' counts")
+    rows: list[StatisticsRow] = Field(description="ordered by the groups' keys; a null key last")

@@ -18,6 +18,7 @@ from zhanwu.services.api.routes import (
     health,
     programmes,
     score_sheets,
+    statistics,
     subscriptions,
 )
 from zhanwu.services.store.repository import Store, make_engine
@@ -53,6 +54,6 @@ def create_app(settings: Settings | None = None, client: Client | None = None, s
     metrics.install(app)
     errors.install(app)
     for r in (health.router, programmes.router, cases.router, evaluations.router, deadlines.router,
-              score_sheets.router, subscriptions.router):
+              score_sheets.router, subscriptions.router, statistics.router):
         app.include_router(r)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from zhanwu.schemas.common import Actor, CaseSnapshot
 from zhanwu.schemas.evaluations import EvaluationRecord
@@ -20,6 +21,7 @@ from zhanwu.schemas.views import (
     EvaluationItem,
     EvaluationView,
     GradeView,
+    Group,
     LabelView,
     ProgrammeSummary,
     ProgrammeView,
@@ -29,6 +31,8 @@ from zhanwu.schemas.views import (
     ScoreSheetView,
     ScoreView,
     StateView,
+    Statistics,
+    StatisticsRow,
     TimerView,
 )
 from zhanwu.services.api.errors import Problem
@@ -98,6 +102,24 @@ def deadline_item(d: OpenDeadline, now: datetime) -> DeadlineItem:
         state_label=LIFECYCLES[d.programme].state_label(d.state), region=d.region, kind=d.kind, label=d.label,
         label_en=d.label_en, due_at=d.due_at.astimezone(SHANGHAI), status=deadline_status(d.due_at, False, now),
     )
+
+
+def statistics_view(group_by: list[Group], rows: list[dict[str, Any]]) -> Statistics:
+    """Each group's keys as the store counted them, with the programme's labels for its own keys."""
+    out = []
+    for r in rows:
+        labels: dict[str, str | None] = {}
+        if Group.PROGRAMME in r:
+            lc = LIFECYCLES[r[Group.PROGRAMME]]
+            labels |= {"programme_label": lc.zh, "programme_label_en": lc.en}
+            if Group.STATE in r:
+                state = lc.states(r[Group.STATE])
+                labels |= {"state_label": state.zh, "state_label_en": state.en}
+            if Group.TIER in r:
+                tier = lc.tier_of(r[Group.TIER])
+                labels |= {"tier_label": tier and tier.zh, "tier_label_en": tier and tier.en}
+        out.append(StatisticsRow(**r, **labels))
+    return Statistics(group_by=group_by, total=sum(r.count for r in out), rows=out)
 
 
 def programme_summary(lc: Lifecycle) -> ProgrammeSummary:

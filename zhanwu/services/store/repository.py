@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, not_, or_, select, text
+from sqlalchemy import (
+    Integer,
+    and_,
+    cast,
+    delete,
+    exists,
+    extract,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -28,6 +42,7 @@ from zhanwu.services.store.models import (
     utc,
 )
 from zhanwu.services.store.outbox import Webhooks, enqueue
+from zhanwu.workflows.common.calendar import SHANGHAI
 from zhanwu.workflows.common.lifecycle import Scope
 
 
@@ -46,6 +61,13 @@ class CaseFilter:
     tier: str | None = None
     overdue: bool | None = None
     q: str | None = None
+
+
+@dataclass(frozen=True)
+class CountFilter:
+    programme: str | None = None
+    region: str | None = None
+    year: int | None = None  # the year the case was opened, Asia/Shanghai time
 
 
 @dataclass(frozen=True)
@@ -252,6 +274,33 @@ class Store:
         items = [OpenDeadline(**{**r._asdict(), "due_at": utc(r.due_at)}) for r in rows[:limit]]
         nxt = _encode_cursor(items[-1].due_at, items[-1].case_id, items[-1].kind) if len(rows) > limit else None
         return items, nxt
+
+    async def count_cases(self, f: CountFilter, group_by: Sequence[str], scope: Scope) -> list[dict[str, Any]]:
+        """Cases in the actor's jurisdiction counted per group (programme, state, tier, region, year),
+        ordered by the groups' keys; each row holds its keys and `count`."""
+        columns = {"programme": Case.programme, "state": Case.state, "tier": Case.tier, "region": Case.region,
+                   "year": self._shanghai_year(Case.created_at)}
+        keys = [columns[g] for g in group_by]
+        q = select(*(k.label(g) for k, g in zip(keys, group_by, strict=True)), func.count().label("count"))
+        q = q.where(_scope_clause(scope))
+        if f.programme:
+            q = q.where(Case.programme == f.programme)
+        if f.region:
+            q = q.where(Case.region.startswith(region_prefix(f.region)))
+        if f.year is not None:  # a range on the instant, so the index serves it
+            start, end = (datetime(y, 1, 1, tzinfo=SHANGHAI).astimezone(UTC) for y in (f.year, f.year + 1))
+            q = q.where(Case.created_at >= start, Case.created_at < end)
+        q = q.group_by(*keys).order_by(*(k.asc().nulls_last() for k in keys))
+        async with self.session() as db:
+            return [r._asdict() for r in (await db.execute(q)).all()]
+
+    def _shanghai_year(self, instant: Any) -> Any:
+        """The year of a stored instant in Asia/Shanghai time. Literals rather than bound parameters, so that
+        the GROUP BY repeats the selected expression's very text (PostgreSQL matches the two by their text)."""
+        if self.engine.dialect.name == "postgresql":
+            return cast(extract("year", func.timezone(literal_column("'Asia/Shanghai'"), instant)), Integer)
+        # SQLite keeps instants as UTC text; Asia/Shanghai has been UTC+8 all year (no daylight saving) since 1991
+        return cast(func.strftime(literal_column("'%Y'"), instant, literal_column("'+8 hours'")), Integer)
 
     async def history(self, case_id: str) -> list[AuditEvent]:
         async with self.session() as db:

@@ -12,7 +12,7 @@ years (`内蒙古办法 第十五条`).
 from __future__ import annotations
 
 from zhanwu.schemas.commissioner_station import Action as A
-from zhanwu.schemas.commissioner_station import Application, MonthlyReport, Revocation
+from zhanwu.schemas.commissioner_station import Application, MonthlyReport, Revocation, StationType
 from zhanwu.schemas.commissioner_station import State as S
 from zhanwu.schemas.common import CaseSnapshot, Note, Reason, Role
 from zhanwu.schemas.evaluations import Grade, GradedEvaluation
@@ -158,6 +158,7 @@ LIFECYCLE = Lifecycle(
     profiles=PROFILES,
     default_profile="inner_mongolia@1",
     campaign=Campaign(A.RECORD_EVALUATION, Grade),
+    tiers=StationType,
     actions=(
         Action(A.SUBMIT_APPLICATION, (), S.APPLIED, (HOST,), Application, (ELIGIBLE,), _apply,
                "003 内蒙古办法 第六条", screen=BANNED),

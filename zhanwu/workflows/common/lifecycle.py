@@ -288,6 +288,7 @@ class Lifecycle:
     default_profile: str
     campaign: Campaign | None = None
     supervision: Sequence[Action] = ()  # extend, suspend, resume a deadline; remind (督办), the same everywhere
+    tiers: type[Labelled] | None = None  # the labels of `CaseSnapshot.tier`, where the programme has tiers
 
     def __post_init__(self) -> None:
         self.by_key = {a.key.value: a for a in (*self.actions, *self.supervision)}
@@ -360,6 +361,10 @@ class Lifecycle:
 
     def state_label(self, state: str) -> str:
         return self.states(state).zh
+
+    def tier_of(self, tier: str | None) -> Labelled | None:
+        """The tier with its labels, or None where the case has no tier or the programme no tier labels."""
+        return self.tiers(tier) if self.tiers is not None and tier is not None else None
 
 
 CREATE = "__new__"

@@ -242,6 +242,7 @@ LIFECYCLE = Lifecycle(
     supervision=supervision.actions(S, (S.REVOKED, S.WITHDRAWN)),
     profiles=PROFILES,
     default_profile="jinzhong@1",
+    tiers=Tier,
     actions=(
         Action(A.OPEN_SURVEY, (), S.SURVEYED, (DISTRICT, SECTOR), OpenSurvey, effect=_open, clause="000 §四(一)"),
         Action(A.REGISTER_EXISTING, (), S.FILING_SUBMITTED, (HOST, DISTRICT, SECTOR), RegisterExisting,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Response
 
@@ -11,6 +11,7 @@ from zhanwu.schemas.views import BatchRequest, BatchResult, CasePage, CaseView, 
 from zhanwu.services.api.auth import CurrentActor
 from zhanwu.services.api.deps import GatewayDep, LifecycleDep, StoreDep, lifecycle
 from zhanwu.services.api.errors import Problem, invalid_cursor
+from zhanwu.services.api.export import PAGE_SIZE, case_csv
 from zhanwu.services.api.gateway import visible_case
 from zhanwu.services.api.views import batch_result, case_view
 from zhanwu.services.store.repository import CaseFilter
@@ -57,7 +58,12 @@ async def batch(
     return batch_result(lc, body.action, answers, actor, datetime.now(UTC))
 
 
-@router.get("/programmes/{programme}/cases", response_model=CasePage)
+@router.get("/programmes/{programme}/cases", response_model=CasePage, responses={200: {
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+    "description": "JSON: one page. `format=csv`: the whole list, streamed, UTF-8 with a BOM (Excel shows the "
+                   "Chinese), a header row in Chinese (`header=en`: the English keys), then per case: id, programme, "
+                   "title, state (labels in Chinese), tier, region, opened at and next deadline (Asia/Shanghai), "
+                   "version. A cell a spreadsheet would run as a formula (= + - @) starts with an apostrophe."}})
 async def list_cases(
     lc: LifecycleDep, actor: CurrentActor, store: StoreDep,
     state: str | None = None,
@@ -65,16 +71,19 @@ async def list_cases(
     tier: str | None = None,
     overdue: bool | None = None,
     q: Annotated[str | None, Query(max_length=100, description="title contains, or the case id")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=200, description="JSON only: the page's size")] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> CasePage:
-    now = datetime.now(UTC)
+    format: Annotated[Literal["json", "csv"], Query(description="csv: every case from `cursor` on")] = "json",
+    header: Annotated[Literal["zh", "en"], Query(description="csv: the header row's language")] = "zh",
+) -> CasePage | Response:
+    now, scope, f = datetime.now(UTC), Scope.of(actor), CaseFilter(lc.key, state, region, tier, overdue, q)
+    size = PAGE_SIZE if format == "csv" else limit
     try:
-        items, nxt = await store.list_cases(
-            CaseFilter(lc.key, state, region, tier, overdue, q), Scope.of(actor), now, limit, cursor
-        )
+        items, nxt = await store.list_cases(f, scope, now, size, cursor)
     except ValueError:
         raise invalid_cursor() from None
+    if format == "csv":
+        return case_csv(lc, (items, nxt), lambda c: store.list_cases(f, scope, now, size, c), header == "en", now)
     return CasePage(items=[case_view(lc, c, actor, now) for c in items], next_cursor=nxt)
 
 
