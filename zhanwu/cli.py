@@ -33,8 +33,11 @@ DEV_TOKENS = (  # role, region, subject, sector: one per role, for trying the AP
 def cmd_api(settings: Settings) -> None:
     import uvicorn
 
+    from zhanwu.services.observability import setup_logging
+
+    setup_logging(settings, "api")  # uvicorn's own config off: one format, and our access line instead of its
     uvicorn.run("zhanwu.services.api.main:create_app", factory=True, host=settings.api_host, port=settings.api_port,
-                log_level="info")
+                log_config=None, access_log=False)
 
 
 def cmd_worker(settings: Settings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -25,6 +26,10 @@ class Settings(BaseSettings):
     jwt_issuer: str = "zhanwu-dev"
     jwt_audience: str = "zhanwu"
     jwt_algorithms: list[str] = ["HS256"]
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "info"
+    otel_exporter: Literal["", "console", "otlp"] = ""  # OpenTelemetry traces; empty: off
+    otel_endpoint: str = ""  # for otlp: the collector's traces URL (default http://localhost:4318/v1/traces)
     # webhooks: the relay runs in each worker process; one relay at a time holds a subscription's lease
     webhook_relay: bool = True
     webhook_max_attempts: int = 10  # then the delivery is dead (listed, and re-drivable through the API)

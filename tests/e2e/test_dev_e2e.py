@@ -283,12 +283,13 @@ def test_dev_timer_revokes_and_state_survives_restart(dev: Dev) -> None:
         assert wait_until(revoked, EXPIRY_TIMEOUT_S, 0.25), f"not revoked {EXPIRY_TIMEOUT_S}s after the deadline"
         assert datetime.now(UTC) >= due  # the timer did not fire early
         case = http.get(f"/api/v1/cases/{case_id}", headers=auth(CITY)).json()
-        assert case["version"] == version_rectifying + 1 and case["allowed_actions"] == []
+        assert case["version"] == version_rectifying + 2 and case["allowed_actions"] == []
         history = http.get(f"/api/v1/cases/{case_id}/history", headers=auth(CITY)).json()["items"]
         assert [h["action"] for h in history] == [
             "open_survey", "begin_cultivation", "submit_filing", "recommend", "approve_filing",
-            "issue_rectification", "rectification_expired",
+            "issue_rectification", "remind", "rectification_expired",
         ]
+        assert history[6]["payload"]["level"] == "yellow"  # five seconds ahead: within the yellow window at once
         last = history[-1]
         assert last["actor"]["role"] == "system"
         assert (last["from_state"], last["to_state"]) == ("rectifying", "revoked")

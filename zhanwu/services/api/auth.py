@@ -55,6 +55,7 @@ def authenticate(
         raise _unauthorized("invalid token claims: role, region (and sector) required") from None
     if actor.role is Role.SYSTEM:
         raise _unauthorized("invalid token claims: role")
+    request.state.actor = f"{actor.role.value}@{actor.region}"  # for the access log: no subject (personal data)
     return actor
 
 

@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from opentelemetry.trace import Tracer
 from temporalio.client import Client
 
+from zhanwu.services import observability
 from zhanwu.services.api import errors
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.api.metrics import Metrics
@@ -31,8 +33,11 @@ Every `/api/v1` call carries `Authorization: Bearer <JWT>` (claims `sub`, `role`
 Errors are `application/problem+json`; a refused action is `409` naming the rule and its clause."""
 
 
-def create_app(settings: Settings | None = None, client: Client | None = None, store: Store | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, client: Client | None = None, store: Store | None = None,
+               tracer: Tracer | None = None) -> FastAPI:
+    """The app; tests hand in their client, store and tracer, a process makes its own from `settings`."""
     settings = settings or Settings()
+    tracer = tracer or observability.tracer(settings, "api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -41,7 +46,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None, s
         if st is None:
             engine = make_engine(settings.db_url)
             st = Store(engine)
-        cl = client or await connect(settings, lazy=True)
+        cl = client or await connect(settings, lazy=True, tracer=tracer)
         app.state.store = st
         app.state.gateway = Gateway(cl, st, settings.task_queue, settings.temporal_timeout_s, metrics)
         yield
@@ -52,6 +57,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None, s
     app.state.settings = settings
     metrics = Metrics()
     metrics.install(app)
+    observability.install(app, tracer)
     errors.install(app)
     for r in (health.router, programmes.router, cases.router, evaluations.router, deadlines.router,
               score_sheets.router, subscriptions.router, statistics.router):

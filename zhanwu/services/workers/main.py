@@ -6,12 +6,14 @@ import asyncio
 import logging
 import signal
 
+from opentelemetry.trace import Tracer
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from zhanwu.services.observability import interceptors, setup_logging, tracer
 from zhanwu.services.store.repository import Store, make_engine
 from zhanwu.services.workers.activities import CaseActivities
 from zhanwu.services.workers.relay import Relay
@@ -36,10 +38,11 @@ def build_worker(client: Client, store: Store, task_queue: str) -> Worker:
     )
 
 
-async def connect(settings: Settings, lazy: bool = False, runtime: Runtime | None = None) -> Client:
+async def connect(settings: Settings, lazy: bool = False, runtime: Runtime | None = None,
+                  tracer: Tracer | None = None) -> Client:
     return await Client.connect(
         settings.temporal_address, namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter, lazy=lazy, runtime=runtime,
+        data_converter=pydantic_data_converter, lazy=lazy, runtime=runtime, interceptors=interceptors(tracer),
     )
 
 
@@ -49,9 +52,9 @@ def metrics_runtime(bind_address: str) -> Runtime:
 
 
 async def run_worker(settings: Settings) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    setup_logging(settings, "worker")
     runtime = metrics_runtime(settings.worker_metrics_address) if settings.worker_metrics_address else None
-    client = await connect(settings, runtime=runtime)
+    client = await connect(settings, runtime=runtime, tracer=tracer(settings, "worker"))
     engine = make_engine(settings.db_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
