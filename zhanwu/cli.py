@@ -1,9 +1,10 @@
-"""`zhanwu`: dev (everything, supervised), api, worker, migrate, token."""
+"""`zhanwu`: dev (everything, supervised), api, worker, migrate, namespace, token."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import signal
 import subprocess
@@ -61,20 +62,31 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def _prepare_temporal(settings: Settings, deadline_s: float = 60) -> None:
+    """The namespace (retention from settings) and the search attributes, retried while Temporal starts:
+    a namespace just registered takes a few seconds to accept search attributes."""
     from zhanwu.services.workers.main import connect
-    from zhanwu.services.workers.namespace import ensure_retention, ensure_search_attributes
+    from zhanwu.services.workers.namespace import ensure_namespace, ensure_search_attributes
 
     start = time.monotonic()
     while True:
         try:
             client = await connect(settings)
+            await ensure_namespace(client, settings.namespace_retention_days)
             await ensure_search_attributes(client)
-            await ensure_retention(client, settings.namespace_retention_days)
             return
         except Exception:
             if time.monotonic() - start > deadline_s:
                 raise
             await asyncio.sleep(0.5)
+
+
+def cmd_namespace(settings: Settings) -> None:
+    asyncio.run(_prepare_temporal(settings))
+    print(f"namespace {settings.temporal_namespace}: retention {settings.namespace_retention_days} days, "
+          "search attributes registered", flush=True)
+    # A short-lived process holding a Temporal client may abort in interpreter teardown (the SDK's
+    # threads, temporalio/sdk-python#300), failing a one-shot job that succeeded: skip the teardown.
+    os._exit(0)
 
 
 def _temporal_binary() -> str:
@@ -150,20 +162,25 @@ def cmd_dev(settings: Settings) -> None:
         stop()
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zhanwu", description="站务 Zhanwu")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("dev", help="Temporal dev server + worker + API, supervised")
     sub.add_parser("api", help="the REST API (uvicorn)")
     sub.add_parser("worker", help="the Temporal worker")
     sub.add_parser("migrate", help="upgrade the store's schema (Alembic)")
+    sub.add_parser("namespace", help="create or update the Temporal namespace: retention, search attributes")
     tok = sub.add_parser("token", help="mint a dev JWT; prints only the token")
     tok.add_argument("--role", required=True, choices=[r.value for r in Role if r is not Role.SYSTEM])
     tok.add_argument("--region", required=True)
     tok.add_argument("--subject", required=True)
     tok.add_argument("--sector", choices=[s.value for s in Sector])
     tok.add_argument("--ttl", type=int, default=3600, help="seconds")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     settings = Settings()
     match args.command:
         case "dev":
@@ -174,6 +191,8 @@ def main(argv: list[str] | None = None) -> None:
             cmd_worker(settings)
         case "migrate":
             cmd_migrate(settings)
+        case "namespace":
+            cmd_namespace(settings)
         case "token":
             cmd_token(settings, args)
 

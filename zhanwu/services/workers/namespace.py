@@ -1,4 +1,5 @@
-"""The namespace as the operator's console needs it: search attributes and a long retention."""
+"""The namespace as the operator's console needs it: search attributes and a long retention.
+`zhanwu namespace` (production) and `zhanwu dev` apply both; each call is idempotent."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from google.protobuf.duration_pb2 import Duration
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.namespace.v1 import NamespaceConfig
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
-from temporalio.api.workflowservice.v1 import UpdateNamespaceRequest
+from temporalio.api.workflowservice.v1 import (
+    DescribeNamespaceRequest,
+    RegisterNamespaceRequest,
+    UpdateNamespaceRequest,
+)
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -32,9 +37,19 @@ async def ensure_search_attributes(client: Client) -> None:
         )
 
 
-async def ensure_retention(client: Client, days: int) -> None:
+async def ensure_namespace(client: Client, days: int) -> None:
+    """Register the client's namespace with this retention, or set it on the namespace already there."""
     ttl = Duration()
     ttl.FromTimedelta(timedelta(days=days))
+    try:
+        await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=client.namespace))
+    except RPCError as e:
+        if e.status is not RPCStatusCode.NOT_FOUND:
+            raise
+        await client.workflow_service.register_namespace(
+            RegisterNamespaceRequest(namespace=client.namespace, workflow_execution_retention_period=ttl)
+        )
+        return
     await client.workflow_service.update_namespace(
         UpdateNamespaceRequest(namespace=client.namespace, config=NamespaceConfig(workflow_execution_retention_ttl=ttl))
     )
