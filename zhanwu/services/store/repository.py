@@ -187,7 +187,7 @@ class Store:
             if row is None:
                 return None
             return EvaluationRecord.model_validate(
-                {c.key: getattr(row, c.key) for c in EvaluationRound.__table__.columns} | {"created_at": _utc(row.created_at)}
+                {c.key: getattr(row, c.key) for c in EvaluationRound.__table__.columns}
             )
 
     async def get_case(self, case_id: str) -> CaseSnapshot | None:
@@ -245,7 +245,7 @@ class Store:
         q = q.order_by(d.due_at, d.case_id, d.kind).limit(limit + 1)
         async with self.session() as db:
             rows = (await db.execute(q)).all()
-        items = [OpenDeadline(**{**r._asdict(), "due_at": _utc(r.due_at)}) for r in rows[:limit]]
+        items = [OpenDeadline(**r._asdict()) for r in rows[:limit]]
         nxt = _encode_cursor(items[-1].due_at, items[-1].case_id, items[-1].kind) if len(rows) > limit else None
         return items, nxt
 
@@ -254,7 +254,7 @@ class Store:
             rows = (await db.scalars(select(AuditRecord).where(AuditRecord.case_id == case_id).order_by(AuditRecord.seq))).all()
         return [
             AuditEvent.model_validate({
-                "case_id": r.case_id, "programme": r.programme, "seq": r.seq, "at": _utc(r.at),
+                "case_id": r.case_id, "programme": r.programme, "seq": r.seq, "at": r.at,
                 "actor": {"subject": r.actor_subject, "role": r.actor_role, "region": r.actor_region},
                 "action": r.action, "from_state": r.from_state, "to_state": r.to_state, "rules": r.rules,
                 "payload": r.payload,
@@ -300,7 +300,7 @@ def _case_columns(s: CaseSnapshot) -> dict[str, Any]:
 
 
 def _deadline_rows(s: CaseSnapshot) -> list[CaseDeadline]:
-    return [CaseDeadline(case_id=s.id, kind=d.kind, due_at=d.due_at.astimezone(UTC), label=d.label, label_en=d.label_en)
+    return [CaseDeadline(case_id=s.id, kind=d.kind, due_at=d.due_at, label=d.label, label_en=d.label_en)
             for d in s.deadlines if not d.met]
 
 
@@ -312,12 +312,8 @@ def _audit_row(e: AuditEvent) -> AuditRecord:
     )
 
 
-def _utc(d: datetime) -> datetime:
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
-
-
 def _encode_cursor(at: datetime, *keys: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([_utc(at).isoformat(), *keys]).encode()).decode()
+    return base64.urlsafe_b64encode(json.dumps([at.isoformat(), *keys]).encode()).decode()
 
 
 def _decode_cursor(cursor: str, n_keys: int) -> tuple[datetime, list[str]]:
@@ -326,6 +322,6 @@ def _decode_cursor(cursor: str, n_keys: int) -> tuple[datetime, list[str]]:
         at, *keys = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if len(keys) != n_keys:
             raise ValueError("wrong cursor shape")
-        return _utc(datetime.fromisoformat(at)), [str(k) for k in keys]
+        return datetime.fromisoformat(at), [str(k) for k in keys]
     except (ValueError, TypeError) as e:
         raise ValueError("invalid cursor") from e
