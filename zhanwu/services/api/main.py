@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from temporalio.client import Client
 
-from zhanwu.services.api import errors
+from zhanwu.services.api import deps, errors
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.api.metrics import Metrics
 from zhanwu.services.api.routes import cases, deadlines, evaluations, health, programmes, score_sheets
@@ -39,7 +39,8 @@ def create_app(settings: Settings | None = None, client: Client | None = None, s
         if engine is not None:
             await engine.dispose()
 
-    app = FastAPI(title="Zhanwu 站务", version="1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Zhanwu 站务", version="1.0", description=DESCRIPTION, lifespan=lifespan,
+                  dependencies=[Depends(deps.no_nul)])
     app.state.settings = settings
     metrics = Metrics()
     metrics.install(app)
