@@ -86,3 +86,14 @@ async def test_instants_compare_as_instants_whatever_their_zone(store: Store) ->
     assert [c.id for c in (await store.list_cases(f, scope, datetime(2026, 12, 1, 4, tzinfo=UTC), 10, None))[0]] == [
         "dw-140702-2026-0001"]
     assert (await store.list_cases(f, scope, datetime(2026, 11, 30, 23, tzinfo=UTC), 10, None))[0] == []
+
+
+async def test_title_search_reads_the_words_alike_on_every_backend(store: Store) -> None:
+    p = projection(1, "surveyed")
+    await store.project(p.model_copy(update={"snapshot": p.snapshot.model_copy(update={"title": "某公司 ABC_1"})}))
+
+    async def found(q: str) -> bool:
+        return bool((await store.list_cases(CaseFilter("doctoral_workstation", q=q), Scope.of(CITY), T0, 10, None))[0])
+
+    assert await found("公司") and await found("abc_1") and await found("dw-140702-2026-0001")
+    assert not await found("%") and not await found("ABC%1") and not await found("AB_")  # no wildcards

@@ -209,7 +209,7 @@ class Store:
             late = and_(Case.next_due_at.is_not(None), Case.next_due_at < now)
             q = q.where(late if f.overdue else not_(late))
         if f.q:
-            q = q.where(or_(Case.title.contains(f.q), Case.id == f.q))
+            q = q.where(or_(Case.title.icontains(f.q, autoescape=True), Case.id == f.q))
         if cursor:
             at, (cid,) = _decode_cursor(cursor, 1)
             q = q.where(or_(Case.created_at < at, and_(Case.created_at == at, Case.id < cid)))
