@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/zhanwu dev
 
+# scripts/ensure-postgres installs Debian's PostgreSQL when missing; what it prints is why there is none,
+# which the PostgreSQL tests report as their skip reason.
 test: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q $(PYTEST_ARGS)
+	ZHANWU_POSTGRES_NOTE="$$(scripts/ensure-postgres)" PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy zhanwu

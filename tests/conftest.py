@@ -1,11 +1,13 @@
-"""Shared fixtures: a real store (SQLite file, real migrations) and a time-skipping Temporal server."""
+"""Shared fixtures: a real store (SQLite file or PostgreSQL database, real migrations) and a
+time-skipping Temporal server."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from temporalio.client import Client
@@ -13,19 +15,58 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from tests.postgres import PostgresServer, find_bindir
 from zhanwu.services.store.migrate import upgrade_async
 from zhanwu.services.store.repository import Store, make_engine
 from zhanwu.services.workers.main import build_worker
 from zhanwu.services.workers.namespace import ensure_search_attributes
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session, stopped at its end; skipped, saying why, without one."""
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip(os.environ.get("ZHANWU_POSTGRES_NOTE") or "PostgreSQL not available: initdb not found on PATH "
+                    "or under /usr/lib/postgresql/*/bin (scripts/ensure-postgres installs it)")
+    server = PostgresServer(bindir)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'zhanwu.db'}"
-    await upgrade_async(url)
-    engine = make_engine(url)
-    yield Store(engine)
-    await engine.dispose()
+def backend() -> str:
+    """The store's database. The store, concurrency and API tests run on each of `BACKENDS`."""
+    return "sqlite"
+
+
+@contextlib.asynccontextmanager
+async def database(backend: str, request: pytest.FixtureRequest, migrated: bool) -> AsyncIterator[str]:
+    """A fresh database on `backend`, its URL: a SQLite file, or a database on the session's server."""
+    if backend == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        async with server.database(migrated) as url:
+            yield url
+    else:
+        url = f"sqlite+aiosqlite:///{request.getfixturevalue('tmp_path') / 'zhanwu.db'}"
+        if migrated:
+            await upgrade_async(url)
+        yield url
+
+
+@pytest.fixture
+async def database_url(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """An empty database, for the migrations."""
+    async with database(backend, request, migrated=False) as url:
+        yield url
+
+
+@pytest.fixture
+async def store(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    async with database(backend, request, migrated=True) as url:
+        engine = make_engine(url)
+        yield Store(engine)
+        await engine.dispose()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ the overdue filter reads the open deadlines."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from zhanwu.schemas.common import Actor, AuditEvent, CaseSnapshot, Deadline, Projection, Role
 from zhanwu.services.store.repository import CaseFilter, DeadlineFilter, Store
@@ -74,3 +74,26 @@ async def test_deadline_pages_soonest_first_within_jurisdiction(store: Store) ->
     other = Actor(subject="d", role=Role.DISTRICT_OFFICE, region="140802")
     assert (await store.list_deadlines(DeadlineFilter(), Scope.of(other), T0, 10, None))[0] == []
     assert (await store.list_deadlines(DeadlineFilter(programme="postdoc_workstation"), Scope.of(CITY), T0, 10, None))[0] == []
+
+
+async def test_instants_compare_as_instants_whatever_their_zone(store: Store) -> None:
+    """Snapshots carry Beijing time (+08:00), callers ask in UTC: the store compares the instants."""
+    beijing = timezone(timedelta(hours=8))
+    due = Deadline(kind="rectification", label="整改期限", label_en="rectification deadline",
+                   due_at=datetime(2026, 12, 1, 8, tzinfo=beijing))  # 2026-12-01 00:00 UTC
+    await store.project(projection(1, "rectifying", [due]))
+    f, scope = CaseFilter("doctoral_workstation", overdue=True), Scope.of(CITY)
+    assert [c.id for c in (await store.list_cases(f, scope, datetime(2026, 12, 1, 4, tzinfo=UTC), 10, None))[0]] == [
+        "dw-140702-2026-0001"]
+    assert (await store.list_cases(f, scope, datetime(2026, 11, 30, 23, tzinfo=UTC), 10, None))[0] == []
+
+
+async def test_title_search_reads_the_words_alike_on_every_backend(store: Store) -> None:
+    p = projection(1, "surveyed")
+    await store.project(p.model_copy(update={"snapshot": p.snapshot.model_copy(update={"title": "某公司 ABC_1"})}))
+
+    async def found(q: str) -> bool:
+        return bool((await store.list_cases(CaseFilter("doctoral_workstation", q=q), Scope.of(CITY), T0, 10, None))[0])
+
+    assert await found("公司") and await found("abc_1") and await found("dw-140702-2026-0001")
+    assert not await found("%") and not await found("ABC%1") and not await found("AB_")  # no wildcards

@@ -1,4 +1,5 @@
-"""The real app over ASGI, wired to the time-skipping server, a real worker and the real store."""
+"""The real app over ASGI, wired to the time-skipping server, a real worker and the real store (each
+test on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from tests.postgres import BACKENDS
 from zhanwu.schemas.common import Actor
 from zhanwu.services.api.auth import mint_token
 from zhanwu.services.api.main import create_app
 from zhanwu.services.store.repository import Store
 from zhanwu.settings import Settings
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture

@@ -104,6 +104,23 @@ async def test_422_names_the_field(api, auth) -> None:
     assert (await api.get("/api/v1/cases/dw-nope", headers=auth(CITY))).status_code == 404
 
 
+async def test_text_holding_nul_is_refused_422_naming_it(api, auth) -> None:
+    """PostgreSQL cannot store the NUL character: refused at the door on every backend, never a 503 or
+    a projection retried for ever."""
+    bad = open_survey()
+    bad["unit"]["name"] = "晋中\x00公司"
+    r = await api.post(f"{DW}/cases", json=bad, headers=auth(DISTRICT))
+    assert r.status_code == 422 and [e["loc"] for e in r.json()["errors"]] == [["body", "unit", "name"]]
+    r = await api.post(f"{DW}/batches", json={"action": "begin_cultivation", "case_ids": ["dw-\x00"]},
+                       headers=auth(DISTRICT))
+    assert r.status_code == 422 and [e["loc"] for e in r.json()["errors"]] == [["body", "case_ids"]]
+    r = await api.get(f"{DW}/cases", params={"q": "晋中\x00"}, headers=auth(CITY))
+    assert r.status_code == 422 and [e["loc"] for e in r.json()["errors"]] == [["query", "q"]]
+    r = await api.get("/api/v1/cases/dw-%00", headers=auth(CITY))
+    assert r.status_code == 422 and [e["loc"] for e in r.json()["errors"]] == [["path", "case_id"]]
+    assert (await api.get(f"{DW}/cases", headers=auth(CITY))).json()["items"] == []
+
+
 async def test_idempotent_retry_and_key_reuse(api, auth) -> None:
     first = await api.post(f"{DW}/cases", json=open_survey(), headers=auth(DISTRICT, **{"Idempotency-Key": "k-open"}))
     again = await api.post(f"{DW}/cases", json=open_survey(), headers=auth(DISTRICT, **{"Idempotency-Key": "k-open"}))

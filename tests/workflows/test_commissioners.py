@@ -26,6 +26,7 @@ from tests.factories import (
     registration,
 )
 from tests.gateway import due, fire, sleep_until, until
+from tests.postgres import BACKENDS
 from zhanwu.schemas.common import Actor, CaseSnapshot, Role
 from zhanwu.schemas.evaluations import EvaluationRequest
 from zhanwu.services.api.errors import Problem
@@ -86,6 +87,7 @@ async def test_an_objection_holds_the_case_until_it_is_dismissed(gw: Gateway, en
     assert (await until(gw.store, case_id, lambda c: c.state == "appointed")).state == "appointed"
 
 
+@pytest.mark.parametrize("backend", BACKENDS)  # the bans are read across cases from the store
 async def test_scored_rounds_two_unqualified_years_revoke_a_station(gw: Gateway, env: WorkflowEnvironment) -> None:
     case_id = await station(gw)
     with pytest.raises(Problem) as direct:
@@ -108,6 +110,7 @@ async def test_scored_rounds_two_unqualified_years_revoke_a_station(gw: Gateway,
     assert barred.value.status == 409 and barred.value.extra["rule"] == "CS-BANNED"
 
 
+@pytest.mark.parametrize("backend", BACKENDS)  # the bans are read across cases from the store
 async def test_false_information_bans_for_three_years_then_runs_out(gw: Gateway, env: WorkflowEnvironment) -> None:
     case_id = await in_notice(gw)
     noticed = await gw.store.get_case(case_id)
@@ -134,6 +137,7 @@ async def test_false_information_bans_for_three_years_then_runs_out(gw: Gateway,
     assert (await fire(gw, other, "match", BT_CITY_OFFICE, cm_matching(BT_FIRM))).state == "matched"
 
 
+@pytest.mark.parametrize("backend", BACKENDS)  # the bans are read across cases from the store
 async def test_a_yangquan_unqualified_year_bars_the_next_year(gw: Gateway, env: WorkflowEnvironment) -> None:
     person = "cm-person-yq-001"
     applicant = Actor(subject=person, role=Role.APPLICANT, region="140300")

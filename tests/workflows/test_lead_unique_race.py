@@ -8,12 +8,13 @@ import pytest
 
 from tests.factories import DISTRICT, HOST, filing, open_survey
 from tests.gateway import fire
+from tests.postgres import BACKENDS
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.repository import Store
 from zhanwu.workflows.doctoral_workstation.machine import LIFECYCLE as DW
 
-pytestmark = pytest.mark.usefixtures("worker")
+pytestmark = [pytest.mark.usefixtures("worker"), pytest.mark.parametrize("backend", BACKENDS)]
 OTHER_UNIT = "91110000600037341L"
 
 

@@ -279,9 +279,29 @@ Text = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
 class Payload(BaseModel):
-    """Base of every action payload: unknown fields are refused (422 naming them)."""
+    """Base of every action payload: unknown fields are refused (422 naming them), and so is text
+    holding the NUL character, which PostgreSQL cannot store."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, v: Any) -> Any:
+        if has_nul(v):
+            raise ValueError("must not contain the NUL character (\\u0000)")
+        return v
+
+
+def has_nul(v: Any) -> bool:
+    """Whether text in `v` (a string, or strings in lists and dicts) holds NUL; nested payloads check
+    their own fields."""
+    if isinstance(v, str):
+        return "\x00" in v
+    if isinstance(v, dict):
+        return any(has_nul(k) or has_nul(x) for k, x in v.items())
+    if isinstance(v, list | tuple | set | frozenset):
+        return any(has_nul(x) for x in v)
+    return False
 
 
 class Unit(Payload):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from zhanwu.schemas.common import AuditEvent
+from zhanwu.schemas.common import AuditEvent, Payload
 
 
 class DeadlineView(BaseModel):
@@ -59,9 +59,7 @@ class CasePage(BaseModel):
     next_cursor: str | None
 
 
-class BatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BatchRequest(Payload):
     action: str = Field(examples=["certify"])
     case_ids: list[str] = Field(min_length=1, max_length=200, description="distinct case ids of this programme")
     payload: dict[str, Any] = Field(default_factory=dict, description="the action's payload, the same for every case")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from zhanwu.schemas.common import has_nul
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.repository import Store
@@ -19,6 +20,18 @@ def gateway(request: Request) -> Gateway:
 
 def store(request: Request) -> Store:
     return request.app.state.store
+
+
+def no_nul(request: Request) -> None:
+    """Every route: a path or query parameter holding the NUL character, which PostgreSQL cannot store,
+    is refused 422 naming it (bodies: `Payload`)."""
+    bad = [["path", k] for k, v in request.path_params.items() if has_nul(v)]
+    bad += [["query", k] for k, v in request.query_params.multi_items() if has_nul(v)]
+    if bad:
+        fields = ", ".join(".".join(loc) for loc in bad)
+        raise Problem(422, f"invalid request: {fields}", f"请求内容不合规：{fields}",
+                      errors=[{"loc": loc, "msg": "must not contain the NUL character", "type": "value_error"}
+                              for loc in bad])
 
 
 def lifecycle(programme: str) -> Lifecycle:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from opentelemetry.trace import Tracer
 from temporalio.client import Client
 
 from zhanwu.services import observability
-from zhanwu.services.api import errors
+from zhanwu.services.api import deps, errors
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.api.metrics import Metrics
 from zhanwu.services.api.routes import (
@@ -53,7 +53,8 @@ def create_app(settings: Settings | None = None, client: Client | None = None, s
         if engine is not None:
             await engine.dispose()
 
-    app = FastAPI(title="Zhanwu 站务", version="1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Zhanwu 站务", version="1.0", description=DESCRIPTION, lifespan=lifespan,
+                  dependencies=[Depends(deps.no_nul)])
     app.state.settings = settings
     metrics = Metrics()
     metrics.install(app)

@@ -22,6 +22,6 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-async def upgrade_async(url: str) -> None:
+async def upgrade_async(url: str, revision: str = "head") -> None:
     """For callers already inside an event loop (env.py runs its own)."""
-    await asyncio.to_thread(upgrade, url)
+    await asyncio.to_thread(upgrade, url, revision)

@@ -20,7 +20,7 @@ from zhanwu.schemas.webhooks import (
     SubscriptionRequest,
     SubscriptionView,
 )
-from zhanwu.services.store.models import Outbox, Subscription, utc
+from zhanwu.services.store.models import Outbox, Subscription
 
 PENDING, DELIVERED, DEAD = DeliveryStatus.PENDING.value, DeliveryStatus.DELIVERED.value, DeliveryStatus.DEAD.value
 
@@ -101,8 +101,8 @@ class Webhooks:
             rows = (await db.scalars(q.order_by(Outbox.id).limit(limit + 1))).all()
         items = [DeliveryView(
             id=r.id, event=CaseEvent.model_validate(r.event), status=DeliveryStatus(r.status), attempts=r.attempts,
-            next_attempt_at=utc(r.next_attempt_at) if r.status == PENDING else None, last_error=r.last_error,
-            delivered_at=utc(r.delivered_at) if r.delivered_at else None,
+            next_attempt_at=r.next_attempt_at if r.status == PENDING else None, last_error=r.last_error,
+            delivered_at=r.delivered_at,
         ) for r in rows[:limit]]
         return items, (items[-1].id if len(rows) > limit else None)
 
@@ -182,5 +182,5 @@ class Webhooks:
 
 def _view(row: Subscription, figures: Figures) -> SubscriptionView:
     return SubscriptionView(id=row.id, url=row.url, programmes=row.programmes, actions=row.actions, city=row.city,
-                            created_at=utc(row.created_at), deliveries=figures)
+                            created_at=row.created_at, deliveries=figures)
 

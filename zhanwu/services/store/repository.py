@@ -39,7 +39,6 @@ from zhanwu.services.store.models import (
     Counter,
     EvaluationRound,
     OpenRequest,
-    utc,
 )
 from zhanwu.services.store.outbox import Webhooks, enqueue
 from zhanwu.workflows.common.calendar import SHANGHAI
@@ -213,7 +212,7 @@ class Store:
             if row is None:
                 return None
             return EvaluationRecord.model_validate(
-                {c.key: getattr(row, c.key) for c in EvaluationRound.__table__.columns} | {"created_at": utc(row.created_at)}
+                {c.key: getattr(row, c.key) for c in EvaluationRound.__table__.columns}
             )
 
     async def get_case(self, case_id: str) -> CaseSnapshot | None:
@@ -235,7 +234,7 @@ class Store:
             late = and_(Case.next_due_at.is_not(None), Case.next_due_at < now)
             q = q.where(late if f.overdue else not_(late))
         if f.q:
-            q = q.where(or_(Case.title.contains(f.q), Case.id == f.q))
+            q = q.where(or_(Case.title.icontains(f.q, autoescape=True), Case.id == f.q))
         if cursor:
             at, (cid,) = _decode_cursor(cursor, 1)
             q = q.where(or_(Case.created_at < at, and_(Case.created_at == at, Case.id < cid)))
@@ -271,7 +270,7 @@ class Store:
         q = q.order_by(d.due_at, d.case_id, d.kind).limit(limit + 1)
         async with self.session() as db:
             rows = (await db.execute(q)).all()
-        items = [OpenDeadline(**{**r._asdict(), "due_at": utc(r.due_at)}) for r in rows[:limit]]
+        items = [OpenDeadline(**r._asdict()) for r in rows[:limit]]
         nxt = _encode_cursor(items[-1].due_at, items[-1].case_id, items[-1].kind) if len(rows) > limit else None
         return items, nxt
 
@@ -307,7 +306,7 @@ class Store:
             rows = (await db.scalars(select(AuditRecord).where(AuditRecord.case_id == case_id).order_by(AuditRecord.seq))).all()
         return [
             AuditEvent.model_validate({
-                "case_id": r.case_id, "programme": r.programme, "seq": r.seq, "at": utc(r.at),
+                "case_id": r.case_id, "programme": r.programme, "seq": r.seq, "at": r.at,
                 "actor": {"subject": r.actor_subject, "role": r.actor_role, "region": r.actor_region},
                 "action": r.action, "from_state": r.from_state, "to_state": r.to_state, "rules": r.rules,
                 "payload": r.payload,
@@ -353,7 +352,7 @@ def _case_columns(s: CaseSnapshot) -> dict[str, Any]:
 
 
 def _deadline_rows(s: CaseSnapshot) -> list[CaseDeadline]:
-    return [CaseDeadline(case_id=s.id, kind=d.kind, due_at=d.due_at.astimezone(UTC), label=d.label, label_en=d.label_en)
+    return [CaseDeadline(case_id=s.id, kind=d.kind, due_at=d.due_at, label=d.label, label_en=d.label_en)
             for d in s.deadlines if not d.met]
 
 
@@ -366,7 +365,7 @@ def _audit_row(e: AuditEvent) -> AuditRecord:
 
 
 def _encode_cursor(at: datetime, *keys: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([utc(at).isoformat(), *keys]).encode()).decode()
+    return base64.urlsafe_b64encode(json.dumps([at.isoformat(), *keys]).encode()).decode()
 
 
 def _decode_cursor(cursor: str, n_keys: int) -> tuple[datetime, list[str]]:
@@ -375,6 +374,6 @@ def _decode_cursor(cursor: str, n_keys: int) -> tuple[datetime, list[str]]:
         at, *keys = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if len(keys) != n_keys:
             raise ValueError("wrong cursor shape")
-        return utc(datetime.fromisoformat(at)), [str(k) for k in keys]
+        return datetime.fromisoformat(at), [str(k) for k in keys]
     except (ValueError, TypeError) as e:
         raise ValueError("invalid cursor") from e
