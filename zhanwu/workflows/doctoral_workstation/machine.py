@@ -271,6 +271,7 @@ LIFECYCLE = Lifecycle(
     ),
     timers=(
         Timer("rectification", "整改期限", "rectification deadline", _rectification_due,
-              lambda c: bool((c.data.get("rectification") or {}).get("report_submitted_at")), A.RECTIFICATION_EXPIRED, supervised=True),
+              lambda c: bool((c.data.get("rectification") or {}).get("report_submitted_at")), A.RECTIFICATION_EXPIRED,
+              supervised=True),
     ),
 )
