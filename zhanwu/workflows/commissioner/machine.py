@@ -38,7 +38,7 @@ from zhanwu.schemas.commissioner import (
 from zhanwu.schemas.commissioner import State as S
 from zhanwu.schemas.common import CaseSnapshot, Note, Role
 from zhanwu.schemas.evaluations import Grade, GradedEvaluation
-from zhanwu.workflows.common import grading, supervision
+from zhanwu.workflows.common import grading
 from zhanwu.workflows.common.bans import Bar, impose, lift_bans, years_on
 from zhanwu.workflows.common.calendar import add_working_days, end_of_day, local_date
 from zhanwu.workflows.common.lifecycle import (
@@ -470,7 +470,6 @@ LIFECYCLE = Lifecycle(
     id_prefix="cm",
     states=S,
     finals=(S.ENDED, S.DISQUALIFIED),
-    supervision=supervision.actions(S, (S.ENDED, S.DISQUALIFIED)),
     profiles=PROFILES,
     default_profile="inner_mongolia@1",
     campaign=Campaign(A.RECORD_EVALUATION, Grade, (EXCELLENT_QUOTA,)),

@@ -16,7 +16,7 @@ from zhanwu.schemas.commissioner_station import Application, MonthlyReport, Revo
 from zhanwu.schemas.commissioner_station import State as S
 from zhanwu.schemas.common import CaseSnapshot, Note, Reason, Role
 from zhanwu.schemas.evaluations import Grade, GradedEvaluation
-from zhanwu.workflows.common import grading, supervision
+from zhanwu.workflows.common import grading
 from zhanwu.workflows.common.bans import Bar, impose, lift_bans, years_on
 from zhanwu.workflows.common.calendar import add_months, local_date
 from zhanwu.workflows.common.lifecycle import (
@@ -154,7 +154,6 @@ LIFECYCLE = Lifecycle(
     id_prefix="cs",
     states=S,
     finals=(S.REVOKED, S.REJECTED),
-    supervision=supervision.actions(S, (S.REVOKED, S.REJECTED)),
     profiles=PROFILES,
     default_profile="inner_mongolia@1",
     campaign=Campaign(A.RECORD_EVALUATION, Grade),

@@ -159,8 +159,7 @@ class CaseWorkflow:
         due = []
         if (timer := self.lifecycle.next_timer(case)) is not None:
             due.append(Due(timer[0].action.value, {}, timer[1], timer[0].zh))
-        if ladder and Supervise.REMIND.value in self.lifecycle.by_key and case.state not in self.lifecycle.finals \
-                and (step := next_step(case, workflow.now())) is not None:
+        if ladder and case.state not in self.lifecycle.finals and (step := next_step(case, workflow.now())) is not None:
             reminder, at = step
             label = next(d.label for d in case.deadlines if d.kind == reminder.kind)
             due.append(Due(Supervise.REMIND.value, reminder.model_dump(mode="json"), at, f"{reminder.level.zh} · {label}"))

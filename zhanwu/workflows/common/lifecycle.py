@@ -287,10 +287,15 @@ class Lifecycle:
     profiles: dict[str, dict[str, Any]]
     default_profile: str
     campaign: Campaign | None = None
-    supervision: Sequence[Action] = ()  # extend, suspend, resume a deadline; remind (督办), the same everywhere
     tiers: type[Labelled] | None = None  # the labels of `CaseSnapshot.tier`, where the programme has tiers
 
+    supervision: tuple[Action, ...] = field(init=False)  # extend/suspend/resume a deadline, remind (督办)
+
     def __post_init__(self) -> None:
+        # the supervision actions are the same in every programme, in its live states
+        from zhanwu.workflows.common import supervision  # it builds on this module's Action and Rule
+
+        self.supervision = supervision.actions(self.states, self.finals)
         self.by_key = {a.key.value: a for a in (*self.actions, *self.supervision)}
 
     # --- the machine -------------------------------------------------------------------------

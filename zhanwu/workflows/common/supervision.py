@@ -17,6 +17,7 @@ supervision, cited as `站务督办规程`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -86,14 +87,14 @@ class Reminder(Payload):
     level: Level
 
 
-def next_step(case: CaseSnapshot, now: datetime, ladder: Ladder = LADDER) -> tuple[Reminder, datetime] | None:
+def next_step(case: CaseSnapshot, now: datetime) -> tuple[Reminder, datetime] | None:
     """The next reminder to fire and when: for each open supervised deadline, the highest step
     already due above what was sent, or else the next step ahead."""
     out = []
     for d in case.deadlines:
         if d.met or d.suspended or not d.supervised:
             continue
-        todo = [(lvl, at) for lvl, at in ladder.steps(d.due_at) if _above(lvl, d.alert)]
+        todo = [(lvl, at) for lvl, at in LADDER.steps(d.due_at) if _above(lvl, d.alert)]
         passed = [s for s in todo if s[1] <= now]
         if todo:
             lvl, at = passed[-1] if passed else todo[0]
@@ -189,7 +190,7 @@ def _remind(d: CaseSnapshot, f: Facts) -> None:
     d.alerts.append(Alert(kind=r.kind, due_at=r.due_at, level=r.level, at=f.now))
 
 
-def actions(states: type[Labelled], finals: tuple[Labelled, ...]) -> tuple[Action, ...]:
+def actions(states: type[Labelled], finals: Sequence[Labelled]) -> tuple[Action, ...]:
     """The supervision actions of a programme, in each of its states but the final ones."""
     live = tuple(s for s in states if s not in finals)
     return (

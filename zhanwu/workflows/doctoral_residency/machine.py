@@ -28,7 +28,6 @@ from zhanwu.schemas.doctoral_residency import (
 from zhanwu.schemas.doctoral_residency import (
     State as S,
 )
-from zhanwu.workflows.common import supervision
 from zhanwu.workflows.common.calendar import local_date
 from zhanwu.workflows.common.lifecycle import (
     Action,
@@ -234,7 +233,6 @@ LIFECYCLE = Lifecycle(
     id_prefix="dr",
     states=S,
     finals=(S.COMPLETED, S.EXITED),
-    supervision=supervision.actions(S, (S.COMPLETED, S.EXITED)),
     profiles=PROFILES,
     default_profile="pingdingshan-hitech@1",
     campaign=Campaign(A.RECORD_ANNUAL_EVALUATION, Result, (EXCELLENT_QUOTA,)),

@@ -21,7 +21,6 @@ from zhanwu.schemas.doctoral_workstation import (
 from zhanwu.schemas.doctoral_workstation import (
     State as S,
 )
-from zhanwu.workflows.common import supervision
 from zhanwu.workflows.common.calendar import deadline_instant, local_date
 from zhanwu.workflows.common.lifecycle import Action, Claim, Facts, Lifecycle, Rule, Timer, Violation, note
 
@@ -239,7 +238,6 @@ LIFECYCLE = Lifecycle(
     id_prefix="dw",
     states=S,
     finals=(S.REVOKED, S.WITHDRAWN),
-    supervision=supervision.actions(S, (S.REVOKED, S.WITHDRAWN)),
     profiles=PROFILES,
     default_profile="jinzhong@1",
     tiers=Tier,

@@ -28,7 +28,6 @@ from zhanwu.schemas.postdoc_workstation import (
 from zhanwu.schemas.postdoc_workstation import (
     State as S,
 )
-from zhanwu.workflows.common import supervision
 from zhanwu.workflows.common.calendar import add_months, deadline_instant, local_date
 from zhanwu.workflows.common.lifecycle import Action, Facts, Lifecycle, Rule, Timer, Violation, lapsed, note
 
@@ -188,7 +187,6 @@ LIFECYCLE = Lifecycle(
     id_prefix="pd",
     states=S,
     finals=(S.DEREGISTERED, S.REJECTED),
-    supervision=supervision.actions(S, (S.DEREGISTERED, S.REJECTED)),
     profiles=PROFILES,
     default_profile="chongqing@1",
     actions=(

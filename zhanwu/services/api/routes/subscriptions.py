@@ -57,10 +57,7 @@ async def subscriptions(actor: Office, hooks: WebhooksDep) -> list[SubscriptionV
 
 @router.get("/{subscription_id}", response_model=SubscriptionView)
 async def subscription(actor: Office, hooks: WebhooksDep, subscription_id: str) -> SubscriptionView:
-    view = await hooks.subscription(subscription_id, actor.city)
-    if view is None:
-        raise _not_found(subscription_id)
-    return view
+    return await _live(hooks, actor, subscription_id)
 
 
 @router.delete("/{subscription_id}", status_code=204)
@@ -79,7 +76,7 @@ async def deliveries(
     cursor: Annotated[int | None, Query(ge=0, description="next_cursor of the page before")] = None,
 ) -> DeliveryPage:
     """The subscription's deliveries in the order they are sent; `status=dead` lists the dead letters."""
-    await subscription(actor, hooks, subscription_id)
+    await _live(hooks, actor, subscription_id)
     items, nxt = await hooks.deliveries(subscription_id, status, limit, cursor)
     return DeliveryPage(items=items, next_cursor=str(nxt) if nxt is not None else None)
 
@@ -87,7 +84,7 @@ async def deliveries(
 @router.post("/{subscription_id}/redrive", response_model=RedriveResult)
 async def redrive(actor: Office, hooks: WebhooksDep, subscription_id: str, body: RedriveRequest) -> RedriveResult:
     """Send dead deliveries again, from the first attempt: the ones named, or all of them."""
-    await subscription(actor, hooks, subscription_id)
+    await _live(hooks, actor, subscription_id)
     return RedriveResult(redriven=await hooks.redrive(subscription_id, body.ids))
 
 
@@ -99,6 +96,14 @@ def _check_filters(body: SubscriptionRequest) -> None:
                for i, a in enumerate(body.actions) if not any(a in lc.by_key for lc in chosen)]
     if errors:
         raise invalid(errors)
+
+
+async def _live(hooks: Webhooks, actor: Actor, subscription_id: str) -> SubscriptionView:
+    """The office's own live subscription, or 404."""
+    view = await hooks.subscription(subscription_id, actor.city)
+    if view is None:
+        raise _not_found(subscription_id)
+    return view
 
 
 def _not_found(subscription_id: str) -> Problem:
