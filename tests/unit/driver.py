@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from zhanwu.schemas.common import Actor, CaseSnapshot, Refusal, Role
+from zhanwu.schemas.common import Actor, CaseSnapshot, CaseStart, Refusal, Role
+from zhanwu.workflows.common.calendar import CURRENT
 from zhanwu.workflows.common.lifecycle import Facts, Lifecycle
 
 
@@ -17,8 +18,9 @@ class Driver:
     actors: dict[Role, Actor]
     payload_for: Callable[[str, datetime], dict[str, Any]]
 
-    def blank(self, now: datetime, profile: str | None = None) -> CaseSnapshot:
-        return CaseSnapshot.blank(f"{self.lc.id_prefix}-test-0001", self.lc.key, profile or self.lc.default_profile, now)
+    def blank(self, now: datetime, profile: str | None = None, calendar: str = CURRENT.version) -> CaseSnapshot:
+        return CaseSnapshot.blank(CaseStart(case_id=f"{self.lc.id_prefix}-test-0001", programme=self.lc.key,
+                                            profile=profile or self.lc.default_profile, calendar=calendar), now)
 
     def check(self, case: CaseSnapshot, action: str, now: datetime, actor: Actor | None = None,
               payload: dict[str, Any] | None = None, **kw: Any) -> tuple[Facts | None, Refusal | None]:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import holidays
 import pytest
 
-from zhanwu.schemas.common import credit_code_valid
+from zhanwu.schemas.common import FIRST_CALENDAR, CaseStart, credit_code_valid
 from zhanwu.workflows.common.calendar import (
+    CALENDARS,
+    CURRENT,
     SHANGHAI,
     add_months,
-    add_working_days,
-    deadline_instant,
     end_of_day,
-    last_day_rolled,
     local_date,
 )
+
+deadline_instant, last_day_rolled, add_working_days = CURRENT.deadline_instant, CURRENT.last_day_rolled, CURRENT.add_working_days
 
 
 def test_a_date_deadline_ends_at_24_00_shanghai() -> None:
@@ -133,3 +135,21 @@ def test_a_period_in_months_ends_on_the_corresponding_day(start: date, months: i
 ])
 def test_working_days_skip_rest_days_and_count_make_up_days(start: date, n: int, ends_on: date, why: str) -> None:
     assert add_working_days(start, n) == ends_on, why
+
+
+def test_every_calendar_version_ever_assigned_is_kept() -> None:
+    assert FIRST_CALENDAR in CALENDARS and list(CALENDARS)[-1] == CURRENT.version
+    assert CaseStart(case_id="x", programme="p", profile="p").calendar == FIRST_CALENDAR  # histories before pinning
+
+
+def test_the_newest_calendar_is_the_installed_holidays_package_frozen() -> None:
+    """Upgrading the `holidays` pin (a dev dependency: the service reads only the frozen versions) without
+    running scripts/freeze-calendar and registering the new version fails here, day by day."""
+    cn = holidays.country_holidays("CN", years=range(2000, 2101))
+    assert CURRENT.version == f"CN/holidays-{holidays.__version__}", "run scripts/freeze-calendar"
+    day, differ = date(2000, 1, 1), []
+    while day.year <= 2100:
+        if CURRENT.is_working_day(day) != cn.is_working_day(day):
+            differ.append(day)
+        day += timedelta(days=1)
+    assert differ == []

@@ -20,7 +20,7 @@ from tests.factories import (
 )
 from tests.unit.driver import Driver
 from zhanwu.schemas.common import Actor, CaseSnapshot, Role
-from zhanwu.workflows.common.calendar import deadline_instant
+from zhanwu.workflows.common.calendar import CURRENT
 from zhanwu.workflows.doctoral_residency.machine import EXCELLENT_QUOTA, PROFILES
 from zhanwu.workflows.doctoral_residency.machine import LIFECYCLE as LC
 
@@ -162,14 +162,14 @@ def test_residence_schedules_quarterly_reports_annual_evaluations_and_the_term_e
     case = resident(term_months=24)
     reports, evaluations, (term,) = case.data["reports"], case.data["evaluations"], case.data["term"]
     # quarters end on the corresponding day (2027-05-23 is a Sunday: rolled to Monday)
-    assert [r["due_at"] for r in reports] == [deadline_instant(d).isoformat() for d in (
+    assert [r["due_at"] for r in reports] == [CURRENT.deadline_instant(d).isoformat() for d in (
         date(2027, 2, 23), date(2027, 5, 24), date(2027, 8, 23), date(2027, 11, 23), date(2028, 2, 23),
         date(2028, 5, 23), date(2028, 8, 23), date(2028, 11, 23))]
     assert reports[0]["opens_at"] == NOW.isoformat()  # a report may come from the first day of residence
     assert all(r["opens_at"] == p["due_at"] for p, r in zip(reports, reports[1:], strict=False))
-    assert [e["due_at"] for e in evaluations] == [deadline_instant(date(2027, 11, 23)).isoformat(),
-                                                    deadline_instant(date(2028, 11, 23)).isoformat()]
-    assert term["due_at"] == deadline_instant(date(2028, 11, 23)).isoformat()
+    assert [e["due_at"] for e in evaluations] == [CURRENT.deadline_instant(date(2027, 11, 23)).isoformat(),
+                                                    CURRENT.deadline_instant(date(2028, 11, 23)).isoformat()]
+    assert term["due_at"] == CURRENT.deadline_instant(date(2028, 11, 23)).isoformat()
     assert [(d.kind, d.due_at.date()) for d in case.deadlines] == [
         ("quarterly_report", date(2027, 2, 23)), ("annual_evaluation", date(2027, 11, 23)),
         ("term_end", date(2028, 11, 23))]

@@ -4,7 +4,8 @@ rules, states, roles, jurisdiction, payloads, and a random walk over the table."
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ from tests.factories import (
 )
 from tests.unit.driver import Driver
 from zhanwu.schemas.common import Actor, CaseSnapshot, Refusal, Role, Sector
-from zhanwu.workflows.common.calendar import local_date
+from zhanwu.workflows.common.calendar import CALENDARS, CURRENT, local_date
 from zhanwu.workflows.common.lifecycle import CREATE, Facts
 from zhanwu.workflows.doctoral_workstation.machine import FILING_RULES, FIVE
 from zhanwu.workflows.doctoral_workstation.machine import LIFECYCLE as LC
@@ -89,8 +90,8 @@ def actor_for(action: str) -> Actor:
     return ACTOR_OF[LC.by_key[action].roles[0]]
 
 
-def blank(now: datetime = NOW) -> CaseSnapshot:
-    return DRIVER.blank(now)
+def blank(now: datetime = NOW, calendar: str = CURRENT.version) -> CaseSnapshot:
+    return DRIVER.blank(now, calendar=calendar)
 
 
 def check(case: CaseSnapshot, action: str, actor: Actor | None = None, payload: dict[str, Any] | None = None,
@@ -116,9 +117,10 @@ def path_to(state: str) -> list[str]:
     return PATH[: dests.index(state) + 1]
 
 
-def drive(state: str, filing_: dict[str, Any] | None = None, now: datetime = NOW) -> CaseSnapshot:
+def drive(state: str, filing_: dict[str, Any] | None = None, now: datetime = NOW,
+          calendar: str = CURRENT.version) -> CaseSnapshot:
     """A case taken through the real machine, from a blank case, to `state`."""
-    case = blank(now)
+    case = blank(now, calendar)
     for action in path_to(state):
         case = act(case, action, payload=payload_for(action, now, filing_), now=now)
     assert case.state == state
@@ -333,6 +335,19 @@ def test_a_date_deadline_on_a_holiday_rolls_past_it() -> None:
     # yesterday was a Sunday: a period whose last day is a rest day ends on the next working day, today
     case = act(drive("filed"), "issue_rectification", CITY, rectification("2026-03-01"))
     assert case.deadlines[0].due_at == datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
+
+
+def test_a_case_counts_with_the_calendar_it_opened_with(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A later calendar version (an upgrade of `holidays` publishing 2027's schedule) makes Monday
+    # 1 March 2027 a day off: cases opened after it roll past that day, cases opened before do not.
+    later = replace(CURRENT, version="CN/test-later", holidays=CURRENT.holidays | {date(2027, 3, 1)})
+    monkeypatch.setitem(CALENDARS, later.version, later)
+    before, after = drive("filed"), drive("filed", calendar=later.version)
+    assert (before.calendar, after.calendar) == (CURRENT.version, later.version)
+    due = {c.calendar: act(c, "issue_rectification", CITY, rectification("2027-03-01")).deadlines[0].due_at
+           for c in (before, after)}
+    assert due == {CURRENT.version: datetime(2027, 3, 1, 16, 0, tzinfo=UTC),
+                   later.version: datetime(2027, 3, 2, 16, 0, tzinfo=UTC)}
 
 
 @pytest.mark.parametrize(

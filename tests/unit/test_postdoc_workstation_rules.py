@@ -24,7 +24,7 @@ from tests.factories import (
 )
 from tests.unit.driver import Driver
 from zhanwu.schemas.common import Actor, Role, region_prefix
-from zhanwu.workflows.common.calendar import deadline_instant, end_of_day, local_date
+from zhanwu.workflows.common.calendar import CURRENT, end_of_day, local_date
 from zhanwu.workflows.postdoc_workstation.machine import LIFECYCLE as LC
 from zhanwu.workflows.postdoc_workstation.machine import window_end
 
@@ -105,21 +105,21 @@ def test_certification_records_batch_profile_window_and_both_deadlines() -> None
     assert case.data["window"] == {"window_years": 4, "rectification_years": 1, "window_reading": "rolling",
                                    "start": "2026-11-23", "start_kind": "certification"}
     assert {d.kind: d.due_at for d in case.deadlines} == {
-        "non_recruitment_window": deadline_instant(date(2029, 11, 23)),
-        "rectification_year_end": deadline_instant(date(2030, 11, 23)),
+        "non_recruitment_window": CURRENT.deadline_instant(date(2029, 11, 23)),
+        "rectification_year_end": CURRENT.deadline_instant(date(2030, 11, 23)),
     }
 
 
 def test_calendar_reading_counts_whole_years_after_the_start_year() -> None:
     case = certified(profile="chongqing-calendar@1")
     assert case.profile == "chongqing-calendar@1" and case.data["window"]["window_reading"] == "calendar"
-    assert window_end(case, 1) == deadline_instant(date(2029, 12, 31))
-    assert window_end(case) == deadline_instant(date(2030, 12, 31))
+    assert window_end(case, 1) == CURRENT.deadline_instant(date(2029, 12, 31))
+    assert window_end(case) == CURRENT.deadline_instant(date(2030, 12, 31))
 
 
 def test_a_rolling_window_from_29_february_ends_on_28_february() -> None:
     case = certified(datetime(2028, 2, 29, 2, 0, tzinfo=UTC))
-    assert window_end(case, 1) == deadline_instant(date(2031, 2, 28))
+    assert window_end(case, 1) == CURRENT.deadline_instant(date(2031, 2, 28))
 
 
 def test_window_end_rolls_past_a_holiday() -> None:
@@ -151,7 +151,7 @@ def test_a_recruitment_restarts_the_window_from_its_date() -> None:
     recruited = D.act(case, "record_recruitment", later, payload=recruitment("2027-12-01"))
     assert recruited.state == "certified" and recruited.data["window"]["start"] == "2027-12-01"
     assert recruited.data["recruitments"][0]["mobile_station"].endswith("流动站")
-    assert window_end(recruited, 1) == deadline_instant(date(2030, 12, 1))
+    assert window_end(recruited, 1) == CURRENT.deadline_instant(date(2030, 12, 1))
 
 
 def test_a_recruitment_in_the_rectification_year_returns_the_case_to_certified() -> None:

@@ -10,11 +10,11 @@ import pytest
 from tests.factories import CITY, DISTRICT, HOST
 from tests.unit.test_doctoral_workstation_rules import NOW, SYSTEM, act, drive, refused
 from zhanwu.schemas.common import CaseSnapshot, Level
-from zhanwu.workflows.common.calendar import SHANGHAI, deadline_instant
+from zhanwu.workflows.common.calendar import CURRENT, SHANGHAI
 from zhanwu.workflows.common.supervision import Ladder, next_step
 from zhanwu.workflows.doctoral_workstation.machine import LIFECYCLE as LC
 
-DUE = deadline_instant(date(2026, 10, 9))  # Friday 9 October 2026, 24:00: just after 国庆 (1–7 October)
+DUE = CURRENT.deadline_instant(date(2026, 10, 9))  # Friday 9 October 2026, 24:00: just after 国庆 (1–7 October)
 
 
 def shanghai(*args: int) -> datetime:
@@ -24,9 +24,9 @@ def shanghai(*args: int) -> datetime:
 def test_the_ladder_counts_working_days_around_national_day() -> None:
     # three working days back: 8 October, then 30 and 29 September (1–7 October are holidays);
     # three forward: Saturday 10 October (a 调休 working day), Monday 12, Tuesday 13
-    assert Ladder().steps(DUE) == [(Level.YELLOW, shanghai(2026, 9, 29)), (Level.RED, DUE),
+    assert Ladder().steps(DUE, CURRENT) == [(Level.YELLOW, shanghai(2026, 9, 29)), (Level.RED, DUE),
                                    (Level.ESCALATED, shanghai(2026, 10, 14))]
-    assert Ladder(yellow_days=1, escalate_days=1).steps(DUE) == [
+    assert Ladder(yellow_days=1, escalate_days=1).steps(DUE, CURRENT) == [
         (Level.YELLOW, shanghai(2026, 10, 8)), (Level.RED, DUE), (Level.ESCALATED, shanghai(2026, 10, 11))]
 
 
@@ -68,8 +68,8 @@ def test_an_office_extends_a_running_deadline_to_a_later_date() -> None:
     case = rectifying()
     extended = act(case, "extend_deadline", DISTRICT, {"kind": "rectification", "until": "2026-10-30", "reason": "汛期"})
     d = next(d for d in extended.deadlines if d.kind == "rectification")
-    assert (d.due_at, d.base_due_at) == (deadline_instant(date(2026, 10, 30)), DUE)
-    assert LC.next_timer(extended)[1] == deadline_instant(date(2026, 10, 30))  # type: ignore[index]
+    assert (d.due_at, d.base_due_at) == (CURRENT.deadline_instant(date(2026, 10, 30)), DUE)
+    assert LC.next_timer(extended)[1] == CURRENT.deadline_instant(date(2026, 10, 30))  # type: ignore[index]
     step = next_step(extended, NOW)
     assert step is not None and step[0].due_at == d.due_at  # a new due date starts a new ladder
     for until in ("2026-10-09", "2026-10-01", "2026-02-01"):

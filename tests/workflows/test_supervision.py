@@ -14,6 +14,7 @@ from tests.gateway import due, fire, sleep_until, until
 from tests.workflows.test_doctoral_workstation import filed_case
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.repository import Store
+from zhanwu.workflows.common.calendar import CURRENT
 from zhanwu.workflows.common.supervision import LADDER
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -24,7 +25,7 @@ async def test_a_suspended_deadline_waits_and_resumes_with_its_remaining_time(gw
     case_id = await filed_case(gw)
     deadline = (await env.get_current_time()) + timedelta(days=30)
     case = await fire(gw, case_id, "issue_rectification", CITY, {"findings": "团队解散", "deadline": deadline.isoformat()})
-    yellow_at = LADDER.steps(due(case, "rectification"))[0][1]
+    yellow_at = LADDER.steps(due(case, "rectification"), CURRENT)[0][1]
     await sleep_until(env, yellow_at)
     yellow = await until(store, case_id, lambda c: bool(c.alerts))
     assert [(a.kind, a.level.value) for a in yellow.alerts] == [("rectification", "yellow")]

@@ -46,6 +46,9 @@ class Sector(Labelled):
 
 
 REGION_PATTERN = r"^[1-9]\d{5}$"
+# The working-day calendar (zhanwu.workflows.common.calendar.CALENDARS) of cases opened before each case
+# recorded its own: their histories and snapshots carry none.
+FIRST_CALENDAR = "CN/holidays-0.109"
 MUNICIPALITIES = ("11", "12", "31", "50")  # 直辖市: Beijing, Tianjin, Shanghai, Chongqing are cities at province level
 
 
@@ -154,14 +157,16 @@ class CaseSnapshot(BaseModel):
     bans: list[Ban] = Field(default_factory=list, description="bans this case imposed that still run")
     adjustments: list[Adjustment] = Field(default_factory=list, description="deadlines extended or suspended")
     alerts: list[Alert] = Field(default_factory=list, description="reminders sent (督办)")
+    calendar: str = Field(FIRST_CALENDAR, description="the working-day calendar version the case counts with")
     version: int = 0
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def blank(cls, case_id: str, programme: str, profile: str, now: datetime) -> CaseSnapshot:
+    def blank(cls, start: CaseStart, now: datetime) -> CaseSnapshot:
         """The case before its create action: what a create is checked against."""
-        return cls(id=case_id, programme=programme, profile=profile, state="", region="", created_at=now, updated_at=now)
+        return cls(id=start.case_id, programme=start.programme, profile=start.profile, calendar=start.calendar,
+                   state="", region="", created_at=now, updated_at=now)
 
     def adjustment(self, kind: str, base: datetime) -> Adjustment | None:
         return next((a for a in self.adjustments if a.kind == kind and a.base_due == base), None)
@@ -235,6 +240,7 @@ class CaseStart(BaseModel):
     case_id: str
     programme: str
     profile: str
+    calendar: str = FIRST_CALENDAR  # the newest when the case opens; kept for good
     carried: CaseCarry | None = None
 
 

@@ -49,6 +49,8 @@ class CaseView(BaseModel):
     flags: dict[str, bool]
     allowed_actions: list[str] = Field(description="what the calling actor may fire now")
     deadlines: list[DeadlineView]
+    calendar: str = Field(description="the working-day calendar the case counts with, pinned when it opened",
+                          examples=["CN/holidays-0.109"])
     version: int
     created_at: datetime
     updated_at: datetime

@@ -28,7 +28,7 @@ from zhanwu.schemas.common import ActionRequest, Actor, CaseSnapshot, CaseStart,
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.metrics import Metrics
 from zhanwu.services.store.repository import Store
-from zhanwu.workflows.common.calendar import local_date
+from zhanwu.workflows.common.calendar import CURRENT, local_date
 from zhanwu.workflows.common.lifecycle import Facts, Lifecycle
 from zhanwu.workflows.registry import LIFECYCLES
 
@@ -43,8 +43,9 @@ def request_hash(action: str, payload: Any) -> str:
 
 def _checked_create(lifecycle: Lifecycle, action: str, actor: Actor, payload: dict[str, Any], profile: str,
                     now: datetime) -> Facts:
-    facts, refusal = lifecycle.machine().check(action, actor, payload, now,
-                                               CaseSnapshot.blank("", lifecycle.key, profile, now))
+    blank = CaseSnapshot.blank(CaseStart(case_id="", programme=lifecycle.key, profile=profile, calendar=CURRENT.version),
+                               now)
+    facts, refusal = lifecycle.machine().check(action, actor, payload, now, blank)
     if refusal is not None:
         raise Problem.from_refusal(refusal)
     assert facts is not None
@@ -87,7 +88,7 @@ class Gateway:
                           errors=[{"loc": ["query", "profile"], "msg": f"applies in {regions}", "type": "value_error"}])
         draft, digest = facts.case, request_hash(action, [profile, payload])
         case_id = await self._case_id(lifecycle, draft, actor, key, digest, now)
-        start = CaseStart(case_id=case_id, programme=lifecycle.key, profile=profile)
+        start = CaseStart(case_id=case_id, programme=lifecycle.key, profile=profile, calendar=CURRENT.version)
         op: WithStartWorkflowOperation[Any, CaseSnapshot | None] = WithStartWorkflowOperation(
             lifecycle.key, start, id=case_id, task_queue=self.task_queue, result_type=CaseSnapshot,  # type = programme
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -48,7 +48,7 @@ def case_view(lc: Lifecycle, case: CaseSnapshot, actor: Actor, now: datetime) ->
     return CaseView(
         id=case.id, programme=case.programme, profile=case.profile, title=case.title, state=case.state,
         state_label=state.zh, state_label_en=state.en, tier=case.tier, region=case.region, data=case.data,
-        flags=case.flags, allowed_actions=lc.allowed_actions(actor, case), version=case.version,
+        flags=case.flags, allowed_actions=lc.allowed_actions(actor, case), calendar=case.calendar, version=case.version,
         deadlines=[
             DeadlineView(kind=d.kind, label=d.label, label_en=d.label_en, due_at=d.due_at.astimezone(SHANGHAI),
                          status=deadline_status(d.due_at, d.met, now))

@@ -40,7 +40,7 @@ from zhanwu.schemas.common import CaseSnapshot, Note, Role
 from zhanwu.schemas.evaluations import Grade, GradedEvaluation
 from zhanwu.workflows.common import grading
 from zhanwu.workflows.common.bans import Bar, impose, lift_bans, years_on
-from zhanwu.workflows.common.calendar import add_working_days, end_of_day, local_date
+from zhanwu.workflows.common.calendar import calendar_of, end_of_day, local_date
 from zhanwu.workflows.common.lifecycle import (
     Action,
     Branch,
@@ -363,7 +363,7 @@ def _match(d: CaseSnapshot, f: Facts) -> None:
 def _start_notice(d: CaseSnapshot, f: Facts) -> None:
     assert isinstance(f.payload, PublicNotice)
     days = f.payload.working_days or f.profile["notice_working_days"]
-    last = add_working_days(local_date(f.now), days)
+    last = calendar_of(d).add_working_days(local_date(f.now), days)
     d.data["notice"] = {"from": f.now.isoformat(), "working_days": days, "last_day": last.isoformat(),
                         "until": end_of_day(last).isoformat(), "where": f.payload.where, "objections": []}
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from zhanwu.schemas.common import Ban, CaseSnapshot, Labelled, Note, Role
-from zhanwu.workflows.common.calendar import add_months, deadline_instant, local_date
+from zhanwu.workflows.common.calendar import add_months, calendar_of, local_date
 from zhanwu.workflows.common.lifecycle import Action, Facts, Rule, Timer, lapsed
 
 
@@ -34,7 +34,7 @@ def impose(d: CaseSnapshot, f: Facts, subjects: dict[str, list[str]], bar: Bar, 
 
 def years_on(f: Facts, years: int) -> datetime:
     """The end of a period of `years` from today (`三年内`): 24:00 of the corresponding day, rolled."""
-    return deadline_instant(add_months(local_date(f.now), 12 * years))
+    return calendar_of(f.case).deadline_instant(add_months(local_date(f.now), 12 * years))
 
 
 def next_expiry(c: CaseSnapshot) -> datetime | None:

@@ -97,8 +97,7 @@ class CaseWorkflow:
             if self.boundary or self._history_full():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
-                    CaseStart(case_id=start.case_id, programme=start.programme, profile=start.profile,
-                              carried=CaseCarry(snapshot=self._case(), answers=self.answers))
+                    start.model_copy(update={"carried": CaseCarry(snapshot=self._case(), answers=self.answers)})
                 )
             version = case.version
             try:
@@ -195,7 +194,7 @@ class CaseWorkflow:
     # --- helpers -----------------------------------------------------------------------------
     def _check(self, name: str, req: ActionRequest) -> Facts:
         s = self.start
-        case = self.snapshot or CaseSnapshot.blank(s.case_id, s.programme, s.profile, workflow.now())
+        case = self.snapshot or CaseSnapshot.blank(s, workflow.now())
         facts, refusal = self.machine.check(name, req.actor, req.payload, workflow.now(), case, req.expected_version,
                                             req.campaign)
         if refusal is not None:

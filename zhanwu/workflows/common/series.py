@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from zhanwu.schemas.common import CaseSnapshot, Labelled
-from zhanwu.workflows.common.calendar import add_months, deadline_instant, local_date
+from zhanwu.workflows.common.calendar import add_months, calendar_of, local_date
 
 UPCOMING, OUTSTANDING, DONE = "upcoming", "outstanding", "done"
 
@@ -40,7 +40,7 @@ class Series:
 
     def _lay(self, d: CaseSnapshot, start: date, opens: str, every_months: int, periods: range) -> None:
         for n in periods:
-            due = deadline_instant(add_months(start, n * every_months)).isoformat()
+            due = calendar_of(d).deadline_instant(add_months(start, n * every_months)).isoformat()
             d.data[self.key].append({"n": n, "opens_at": opens, "due_at": due, "status": UPCOMING})
             opens = due
 

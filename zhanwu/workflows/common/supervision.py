@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from zhanwu.schemas.common import (
     Adjustment,
@@ -34,7 +34,7 @@ from zhanwu.schemas.common import (
     Role,
     Text,
 )
-from zhanwu.workflows.common.calendar import SHANGHAI, add_working_days, deadline_instant, local_date
+from zhanwu.workflows.common.calendar import SHANGHAI, WorkCalendar, calendar_of, local_date
 from zhanwu.workflows.common.lifecycle import Action, Facts, Rule, Violation
 
 CLAUSE = "站务督办规程"
@@ -54,14 +54,14 @@ class Ladder:
     yellow_days: int = 3
     escalate_days: int = 3
 
-    def steps(self, due: datetime) -> list[tuple[Level, datetime]]:
+    def steps(self, due: datetime, cal: WorkCalendar) -> list[tuple[Level, datetime]]:
         """When each step fires for a deadline due at `due`: yellow at 00:00 Asia/Shanghai of the
         working day `yellow_days` working days before the due day, red at the due instant, escalated
         at 24:00 of the `escalate_days`-th working day after the due day."""
         day = local_date(due - timedelta(microseconds=1))  # a deadline at 24:00 belongs to the day before
-        yellow = datetime.combine(add_working_days(day, -self.yellow_days), time(0), SHANGHAI)
+        yellow = datetime.combine(cal.add_working_days(day, -self.yellow_days), time(0), SHANGHAI)
         return [(Level.YELLOW, min(yellow, due)), (Level.RED, due),
-                (Level.ESCALATED, deadline_instant(add_working_days(day, self.escalate_days)))]
+                (Level.ESCALATED, cal.deadline_instant(cal.add_working_days(day, self.escalate_days)))]
 
 
 LADDER = Ladder()
@@ -73,12 +73,8 @@ class DeadlineChoice(Payload):
 
 
 class Extension(DeadlineChoice):
-    until: datetime = Field(description="the new due instant (a date alone: 24:00 Asia/Shanghai of that day)")
-
-    @field_validator("until", mode="before")
-    @classmethod
-    def _date_ends_at_midnight(cls, v: object) -> object:
-        return deadline_instant(datetime.fromisoformat(v).date()) if isinstance(v, str) and len(v) == 10 else v
+    until: datetime | date = Field(
+        description="the new due instant; a date ends at 24:00 Asia/Shanghai (rolled past a statutory holiday)")
 
 
 class Reminder(Payload):
@@ -94,7 +90,7 @@ def next_step(case: CaseSnapshot, now: datetime) -> tuple[Reminder, datetime] | 
     for d in case.deadlines:
         if d.met or d.suspended or not d.supervised:
             continue
-        todo = [(lvl, at) for lvl, at in LADDER.steps(d.due_at) if _above(lvl, d.alert)]
+        todo = [(lvl, at) for lvl, at in LADDER.steps(d.due_at, calendar_of(case)) if _above(lvl, d.alert)]
         passed = [s for s in todo if s[1] <= now]
         if todo:
             lvl, at = passed[-1] if passed else todo[0]
@@ -121,8 +117,12 @@ def _is_running(f: Facts) -> Violation | None:
                      f"该案件没有正在计算的督办期限“{f.payload.kind}”", {"running": running})  # type: ignore[attr-defined]
 
 
+def _until(f: Facts) -> datetime:
+    return calendar_of(f.case).deadline_instant(f.payload.until)  # type: ignore[attr-defined]
+
+
 def _later(f: Facts) -> Violation | None:
-    d, until = _running(f), f.payload.until  # type: ignore[attr-defined]
+    d, until = _running(f), _until(f)
     if d is None or (until > d.due_at and until > f.now):
         return None
     return Violation(f"the new due date must be after the current one ({d.due_at.isoformat()}) and after now",
@@ -146,7 +146,7 @@ def _suspended(want: bool) -> Rule:
 
 def _step_due(f: Facts) -> Violation | None:
     r: Reminder = f.payload  # type: ignore[assignment]
-    due = next((at for lvl, at in LADDER.steps(r.due_at) if lvl == r.level), None)
+    due = next((at for lvl, at in LADDER.steps(r.due_at, calendar_of(f.case)) if lvl == r.level), None)
     d = next((d for d in f.case.deadlines if d.kind == r.kind and d.due_at == r.due_at and not d.met), None)
     if d is not None and not d.suspended and _above(r.level, d.alert) and due is not None and due <= f.now:
         return None
@@ -171,7 +171,7 @@ def _adjustment(d: CaseSnapshot, f: Facts) -> Adjustment:
 
 def _extend(d: CaseSnapshot, f: Facts) -> None:
     a = _adjustment(d, f)
-    a.shift = f.payload.until - a.base_due  # type: ignore[attr-defined]
+    a.shift = _until(f) - a.base_due
 
 
 def _suspend(d: CaseSnapshot, f: Facts) -> None:

@@ -21,7 +21,7 @@ from zhanwu.schemas.doctoral_workstation import (
 from zhanwu.schemas.doctoral_workstation import (
     State as S,
 )
-from zhanwu.workflows.common.calendar import deadline_instant, local_date
+from zhanwu.workflows.common.calendar import calendar_of, local_date
 from zhanwu.workflows.common.lifecycle import Action, Claim, Facts, Lifecycle, Rule, Timer, Violation, note
 
 PROFILES = {
@@ -132,7 +132,7 @@ def _filed_tier(f: Facts) -> Violation | None:
 
 def _deadline_future(f: Facts) -> Violation | None:
     assert isinstance(f.payload, IssueRectification)
-    if deadline_instant(f.payload.deadline) > f.now:
+    if calendar_of(f.case).deadline_instant(f.payload.deadline) > f.now:
         return None
     return Violation("the rectification deadline must lie in the future", "整改期限须晚于当前时间")
 
@@ -213,7 +213,7 @@ def _issue_rectification(d: CaseSnapshot, f: Facts) -> None:
     assert isinstance(p, IssueRectification)
     d.data["rectification"] = {
         "findings": p.findings, "reported_by": p.reported_by, "issued_at": f.now.isoformat(),
-        "due_at": deadline_instant(p.deadline).isoformat(), "report": None, "report_submitted_at": None,
+        "due_at": calendar_of(d).deadline_instant(p.deadline).isoformat(), "report": None, "report_submitted_at": None,
     }
 
 

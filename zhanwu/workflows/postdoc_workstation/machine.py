@@ -28,7 +28,7 @@ from zhanwu.schemas.postdoc_workstation import (
 from zhanwu.schemas.postdoc_workstation import (
     State as S,
 )
-from zhanwu.workflows.common.calendar import add_months, deadline_instant, local_date
+from zhanwu.workflows.common.calendar import add_months, calendar_of, local_date
 from zhanwu.workflows.common.lifecycle import Action, Facts, Lifecycle, Rule, Timer, Violation, lapsed, note
 
 WINDOW = {"window_years": 4, "rectification_years": 1}
@@ -55,7 +55,7 @@ def window_end(case: CaseSnapshot, years_before_end: int = 0) -> datetime | None
         return None
     start, years = date.fromisoformat(w["start"]), w["window_years"] - years_before_end
     last = add_months(start, 12 * years) if w["window_reading"] == "rolling" else date(start.year + years, 12, 31)
-    return deadline_instant(last)
+    return calendar_of(case).deadline_instant(last)
 
 
 def _rectification_begins(c: CaseSnapshot) -> datetime | None:

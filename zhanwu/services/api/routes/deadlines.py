@@ -13,7 +13,7 @@ from zhanwu.services.api.deps import StoreDep, lifecycle
 from zhanwu.services.api.errors import invalid_cursor
 from zhanwu.services.api.views import deadline_item
 from zhanwu.services.store.repository import DeadlineFilter
-from zhanwu.workflows.common.calendar import deadline_instant
+from zhanwu.workflows.common.calendar import CURRENT
 from zhanwu.workflows.common.lifecycle import Scope
 
 router = APIRouter(prefix="/api/v1", tags=["deadlines"])
@@ -32,7 +32,7 @@ async def deadlines(
     if programme is not None:
         lifecycle(programme)  # 404 for an unknown programme
     now = datetime.now(UTC)
-    f = DeadlineFilter(programme, region, deadline_instant(due_before) if due_before else None, overdue)
+    f = DeadlineFilter(programme, region, CURRENT.deadline_instant(due_before) if due_before else None, overdue)
     try:
         items, nxt = await store.list_deadlines(f, Scope.of(actor), now, limit, cursor)
     except ValueError:
