@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from tests.activities.audit_cases import CASES, projections, write
+from zhanwu import cli
 from zhanwu.services.store.chain import ALGORITHMS, CONTENT, LINKS, Break, _sm3_gmssl
 from zhanwu.services.store.models import AuditHead, AuditRecord
 from zhanwu.services.store.repository import Store, check_audit
@@ -145,6 +146,28 @@ async def test_the_algorithm_may_change_under_a_running_chain(store: Store) -> N
         algs = (await db.scalars(select(AuditRecord.hash_alg).order_by(AuditRecord.id))).all()
     assert algs[0] == "sm3" and set(algs[1:]) == {"sha256"}
     assert (await store.verify_audit()).broken is None
+
+
+async def test_verify_exits_1_naming_the_first_broken_record(
+    store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`zhanwu audit verify [--case ID]`, the CLI in this process (its own event loop, so in a thread)."""
+    n = await write(store)
+    monkeypatch.setenv("ZHANWU_DATABASE_URL", str(store.engine.url))
+    await asyncio.to_thread(cli.main, ["audit", "verify"])
+    assert f"intact (the audit): {n} records" in capsys.readouterr().out
+    async with store.session.begin() as db:
+        seventh = (await db.scalars(select(AuditRecord).order_by(AuditRecord.id).offset(6).limit(1))).one()
+        seventh.actor_subject = "someone-else"
+    with pytest.raises(SystemExit) as exited:
+        await asyncio.to_thread(cli.main, ["audit", "verify"])
+    assert exited.value.code == 1
+    assert f"broken (the audit): #{seventh.id} (case pd-500106-2026-0001, seq 2): altered" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        await asyncio.to_thread(cli.main, ["audit", "verify", "--case", "pd-500106-2026-0001"])
+    assert f"#{seventh.id}" in capsys.readouterr().out
+    await asyncio.to_thread(cli.main, ["audit", "verify", "--case", "dw-140702-2026-0001"])  # another case's chain is whole
+    assert "intact (case dw-140702-2026-0001): 6 records" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("data, hex_digest", [  # GB/T 32905-2016, Appendix A
