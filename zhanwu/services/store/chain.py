@@ -67,7 +67,9 @@ class Break:
 
     def __str__(self) -> str:
         where = f"#{self.position}" if self.position is not None else "after the last record"
-        return f"{where} (case {self.case_id}, seq {self.seq}): {self.kind} {KIND_ZH[self.kind]}: {self.detail}"
+        if self.case_id is not None:
+            where += f" (case {self.case_id}, seq {self.seq})"
+        return f"{where}: {self.kind} {KIND_ZH[self.kind]}: {self.detail}"
 
 
 @dataclass(frozen=True)
