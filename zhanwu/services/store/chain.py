@@ -44,11 +44,10 @@ def _utc_text(v: datetime | str) -> str:
     return (v.astimezone(UTC) if v.tzinfo else v.replace(tzinfo=UTC)).isoformat(timespec="microseconds")
 
 
-def digest(record: Mapping[Any, Any]) -> str | None:
-    """The record's hash by its own algorithm over the canonical JSON of `plain`; None for an unknown algorithm."""
-    fn = ALGORITHMS.get(record["hash_alg"])
+def digest(record: Mapping[Any, Any]) -> str:
+    """The record's hash by its own algorithm over the canonical JSON of `plain`."""
     body = json.dumps(plain(record), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return fn(body.encode()) if fn else None
+    return ALGORITHMS[record["hash_alg"]](body.encode())
 
 
 Kind = Literal["altered", "missing", "out_of_order"]
@@ -93,7 +92,7 @@ class Chain:
 
     def add(self, r: Mapping[Any, Any], locate: Callable[[str], int | None]) -> bool:
         """Check the next record; False once the chain is broken. `locate(hash)`: the id of the record with it."""
-        if digest(r) != r["hash"]:
+        if r["hash_alg"] not in ALGORITHMS or digest(r) != r["hash"]:
             return self._break("altered", r, "its content or links do not match its hash")
         links = [("case", r["case_prev_hash"], self.cases.get(r["case_id"], (None, 0))[0])]
         if not self.case_only:

@@ -143,7 +143,7 @@ class Store:
             select(AuditRecord.hash).where(AuditRecord.case_id == e.case_id).order_by(AuditRecord.id.desc()).limit(1)
         )
         row = _audit_row(e, self.audit_hash, case_prev, prev)
-        row.hash = digest({c: getattr(row, c) for c in (*CONTENT, *LINKS)}) or ""
+        row.hash = digest({c: getattr(row, c) for c in (*CONTENT, *LINKS)})
         db.add(row)
         await db.execute(head.values(hash=row.hash))
 
