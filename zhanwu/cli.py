@@ -1,9 +1,10 @@
-"""`zhanwu`: dev (everything, supervised), api, worker, migrate, namespace, token."""
+"""`zhanwu`: dev (everything, supervised), api, worker, migrate, namespace, token, audit (verify, export)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -12,6 +13,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from zhanwu.schemas.common import Role, Sector
 from zhanwu.settings import Settings
@@ -87,6 +89,64 @@ def cmd_namespace(settings: Settings) -> None:
     # A short-lived process holding a Temporal client may abort in interpreter teardown (the SDK's
     # threads, temporalio/sdk-python#300), failing a one-shot job that succeeded: skip the teardown.
     os._exit(0)
+
+
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> None:
+    """Exit 0 with a summary when the chain holds, 1 naming the first broken record."""
+    from zhanwu.services import dossier
+    from zhanwu.services.store.repository import Store, make_engine
+
+    async def from_store() -> Any:
+        engine = make_engine(settings.db_url)
+        try:
+            return await Store(engine).verify_audit(args.case)
+        finally:
+            await engine.dispose()
+
+    if args.dossier:
+        try:
+            report = dossier.verify(json.loads(Path(args.dossier).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            sys.exit(f"{args.dossier}: not a readable Zhanwu dossier 无法读取案卷 ({e!r})")
+    else:
+        report = asyncio.run(from_store())
+    scope = f"case {args.case}" if args.case else args.dossier or "the audit"
+    if report.broken:
+        print(f"审计链断裂 audit chain broken ({scope}): {report.broken}")
+        sys.exit(1)
+    print(f"审计链完好 audit chain intact ({scope}): {report.checked} records checked 条记录已核验; head {report.head}")
+
+
+def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> None:
+    """The case's dossier as JSON, to --out or stdout; exit 1 when the store has no such case."""
+    from zhanwu.services import dossier
+    from zhanwu.services.store.repository import Store, make_engine
+    from zhanwu.services.workers.main import connect
+
+    async def export() -> dict[str, Any] | None:
+        engine = make_engine(settings.db_url)
+        try:
+            client, why = await asyncio.wait_for(connect(settings), settings.temporal_timeout_s), ""
+        except Exception as e:  # the dossier says so: the store's part is what must outlive Temporal
+            client, why = None, f"Temporal unreachable 无法连接 ({settings.temporal_address}): {e!r}"
+        try:
+            return await dossier.build(Store(engine), client, args.case, why)
+        finally:
+            await engine.dispose()
+
+    found = asyncio.run(export())
+    if found is None:
+        sys.exit(f"no case {args.case} in the store 无此案件")
+    text = json.dumps(found, ensure_ascii=False, indent=1)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    w = found["workflow"]
+    print(f"dossier of {args.case}: {len(found['audit'])} audit records; workflow history: "
+          f"{len(w['runs'])} run(s){'' if w['retained'] else ', ' + w['note']}", file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(0)  # a Temporal client may abort in interpreter teardown (see cmd_namespace)
 
 
 def _temporal_binary() -> str:
@@ -176,6 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
     tok.add_argument("--subject", required=True)
     tok.add_argument("--sector", choices=[s.value for s in Sector])
     tok.add_argument("--ttl", type=int, default=3600, help="seconds")
+    audit = sub.add_parser("audit", help="the audit's hash chain: verify it, export a case's dossier").add_subparsers(
+        dest="audit_command", required=True)
+    verify = audit.add_parser("verify", help="check the chain; exit 1 naming the first broken record")
+    which = verify.add_mutually_exclusive_group()
+    which.add_argument("--case", help="only this case's chain")
+    which.add_argument("--dossier", help="a dossier file written by `zhanwu audit export`, offline")
+    export = audit.add_parser("export", help="a case's dossier (read model, audit with hashes, Temporal history)")
+    export.add_argument("case")
+    export.add_argument("--out", help="file to write (default: stdout)")
     return parser
 
 
@@ -195,6 +264,8 @@ def main(argv: list[str] | None = None) -> None:
             cmd_namespace(settings)
         case "token":
             cmd_token(settings, args)
+        case "audit":
+            (cmd_audit_verify if args.audit_command == "verify" else cmd_audit_export)(settings, args)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from zhanwu.services.store.chain import Algorithm
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ZHANWU_", env_file=".env", extra="ignore")
@@ -26,6 +28,7 @@ class Settings(BaseSettings):
     jwt_issuer: str = "zhanwu-dev"
     jwt_audience: str = "zhanwu"
     jwt_algorithms: list[str] = ["HS256"]
+    audit_hash: Algorithm = "sha256"  # the audit chain's hash for new records (sha256, sm3); each keeps its own
     log_format: Literal["json", "text"] = "json"
     log_level: str = "info"
     otel_exporter: Literal["", "console", "otlp"] = ""  # OpenTelemetry traces; empty: off

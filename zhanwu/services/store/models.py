@@ -86,7 +86,8 @@ class CaseParty(Base):
 
 
 class AuditRecord(Base):
-    """Append-only: the application inserts, never updates or deletes."""
+    """Append-only: the application inserts, never updates or deletes (on PostgreSQL its role may not:
+    deploy/grants.sql). Hash-chained (`chain.py`): to the record before it in the audit and in its case."""
 
     __tablename__ = "audit"
     __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_audit_case_seq"),)
@@ -105,6 +106,21 @@ class AuditRecord(Base):
     rules: Mapped[list[Any]] = mapped_column(JSON)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     recorded_at: Mapped[datetime]
+    hash_alg: Mapped[str] = mapped_column(String(16))
+    case_prev_hash: Mapped[str | None] = mapped_column(String(128))
+    prev_hash: Mapped[str | None] = mapped_column(String(128))
+    hash: Mapped[str] = mapped_column(String(128))
+
+
+class AuditHead(Base):
+    """The audit chain's head, one row (id 1): how many records and the last one's hash. Each append
+    updates it first, which locks it until the commit: one writer at a time extends the chain."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    records: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str | None] = mapped_column(String(128))
 
 
 class Claim(Base):

@@ -22,14 +22,19 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from zhanwu.schemas.common import AuditEvent, Ban, CaseSnapshot, Projection, region_prefix
 from zhanwu.schemas.evaluations import EvaluationRecord
+from zhanwu.services.store.chain import CONTENT, LINKS, Algorithm, Chain, Report, digest, plain
 from zhanwu.services.store.models import (
+    AuditHead,
     AuditRecord,
     BanRow,
     Case,
@@ -93,8 +98,9 @@ class OpenDeadline:
 
 
 class Store:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, audit_hash: Algorithm = "sha256") -> None:
         self.engine = engine
+        self.audit_hash = audit_hash
         self.session = async_sessionmaker(engine, expire_on_commit=False)
         self.webhooks = Webhooks(self.session)
 
@@ -120,26 +126,26 @@ class Store:
             seen = await db.scalar(select(AuditRecord.id).where(AuditRecord.case_id == e.case_id, AuditRecord.seq == e.seq))
             if seen is not None:
                 return False
-            db.add(_audit_row(e))
             await enqueue(db, e, s.region)
             row = await db.get(Case, s.id, with_for_update=True)
-            if row is None:
-                db.add(Case(id=s.id, **_case_columns(s)))
-            elif row.version < s.version:
-                for k, v in _case_columns(s).items():
-                    setattr(row, k, v)
-            else:
-                return True
-            await db.execute(delete(CaseParty).where(CaseParty.case_id == s.id))
-            db.add_all(CaseParty(case_id=s.id, role=r, subject=x) for r, xs in s.parties.items() for x in set(xs))
-            await db.execute(delete(CaseDeadline).where(CaseDeadline.case_id == s.id))
-            db.add_all(_deadline_rows(s))
-            await db.execute(delete(BanRow).where(BanRow.case_id == s.id))
-            db.add_all(BanRow(case_id=s.id, subject=b.subject, rule=b.rule, ban=b.model_dump(mode="json"), until=b.until)
-                       for b in s.bans)
-            if p.final:
-                await db.execute(delete(Claim).where(Claim.case_id == s.id))
+            if row is None or row.version < s.version:
+                await _bring_case_up(db, row, p)
+            await self._append_audit(db, e)  # last: the chain's head stays locked only until the commit
         return True
+
+    async def _append_audit(self, db: AsyncSession, e: AuditEvent) -> None:
+        """Insert the record chained to the audit's head and to its case's last record. Updating the head
+        first locks it (PostgreSQL: its row; SQLite: the database's write lock) until the commit, so the
+        chain has one writer at a time and never forks."""
+        head = update(AuditHead).where(AuditHead.id == 1).execution_options(synchronize_session=False)
+        prev = (await db.execute(head.values(records=AuditHead.records + 1).returning(AuditHead.hash))).scalar_one()
+        case_prev = await db.scalar(
+            select(AuditRecord.hash).where(AuditRecord.case_id == e.case_id).order_by(AuditRecord.id.desc()).limit(1)
+        )
+        row = _audit_row(e, self.audit_hash, case_prev, prev)
+        row.hash = digest({c: getattr(row, c) for c in (*CONTENT, *LINKS)})
+        db.add(row)
+        await db.execute(head.values(hash=row.hash))
 
     async def claim(self, key: str, case_id: str) -> str:
         """Grant `key` to `case_id` unless another case holds it; returns the holder. A case holds
@@ -314,12 +320,49 @@ class Store:
             for r in rows
         ]
 
+    async def audit_trail(self, case_id: str) -> list[dict[str, Any]]:
+        """The case's audit records as hashed (`chain.plain`) with their id and hash, in the audit's order."""
+        t = AuditRecord.__table__
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(t).where(t.c.case_id == case_id).order_by(t.c.id))).mappings().all()
+        return [{"id": r["id"], **plain(r), "hash": r["hash"]} for r in rows]
+
+    async def verify_audit(self, case_id: str | None = None) -> Report:
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(check_audit, case_id)
+
     async def count(self, programme: str | None = None) -> int:
         q = select(func.count()).select_from(Case)
         if programme:
             q = q.where(Case.programme == programme)
         async with self.session() as db:
             return int(await db.scalar(q) or 0)
+
+
+def check_audit(conn: Connection, case_id: str | None = None) -> Report:
+    """Verify the audit's chain (or one case's), reading the records in id order a page at a time, then
+    each case's version in the read model and the chain's head. Synchronous, so that a caller holding a
+    transaction (the tampering tests) verifies inside it: `await async_conn.run_sync(check_audit)`."""
+    t = AuditRecord.__table__
+    scope = [t.c.case_id == case_id] if case_id is not None else []
+    chain = Chain(case_only=case_id is not None)
+
+    def locate(h: str) -> int | None:
+        return conn.scalar(select(t.c.id).where(t.c.hash == h, *scope).limit(1))
+
+    after: int | None = None
+    while rows := conn.execute(
+        select(t).where(*scope, t.c.id > after if after is not None else true()).order_by(t.c.id).limit(1000)
+    ).mappings().all():
+        if not all(chain.add(r, locate) for r in rows):
+            return chain.finish({})
+        after = rows[-1]["id"]
+    cases = select(Case.id, Case.version).where(Case.id == case_id if case_id is not None else true())
+    versions: dict[str, int] = {cid: v for cid, v in conn.execute(cases).all()}
+    if case_id is not None:
+        return chain.finish(versions)
+    head = conn.execute(select(AuditHead.records, AuditHead.hash).where(AuditHead.id == 1)).first()
+    return chain.finish(versions, (head.records, head.hash) if head else (0, None))
 
 
 def _scope_clause(scope: Scope) -> Any:
@@ -356,11 +399,31 @@ def _deadline_rows(s: CaseSnapshot) -> list[CaseDeadline]:
             for d in s.deadlines if not d.met]
 
 
-def _audit_row(e: AuditEvent) -> AuditRecord:
+async def _bring_case_up(db: AsyncSession, row: Case | None, p: Projection) -> None:
+    """The case row, its parties, open deadlines and bans as of the snapshot; a final case frees its claims."""
+    s = p.snapshot
+    if row is None:
+        db.add(Case(id=s.id, **_case_columns(s)))
+    else:
+        for k, v in _case_columns(s).items():
+            setattr(row, k, v)
+    await db.execute(delete(CaseParty).where(CaseParty.case_id == s.id))
+    db.add_all(CaseParty(case_id=s.id, role=r, subject=x) for r, xs in s.parties.items() for x in set(xs))
+    await db.execute(delete(CaseDeadline).where(CaseDeadline.case_id == s.id))
+    db.add_all(_deadline_rows(s))
+    await db.execute(delete(BanRow).where(BanRow.case_id == s.id))
+    db.add_all(BanRow(case_id=s.id, subject=b.subject, rule=b.rule, ban=b.model_dump(mode="json"), until=b.until)
+               for b in s.bans)
+    if p.final:
+        await db.execute(delete(Claim).where(Claim.case_id == s.id))
+
+
+def _audit_row(e: AuditEvent, alg: str, case_prev: str | None, prev: str | None) -> AuditRecord:
     return AuditRecord(
         case_id=e.case_id, programme=e.programme, seq=e.seq, at=e.at, actor_subject=e.actor.subject,
         actor_role=e.actor.role.value, actor_region=e.actor.region, action=e.action, from_state=e.from_state,
         to_state=e.to_state, rules=e.rules, payload=e.payload, recorded_at=datetime.now(UTC),
+        hash_alg=alg, case_prev_hash=case_prev, prev_hash=prev,
     )
 
 

@@ -60,7 +60,7 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    store = Store(engine)
+    store = Store(engine, settings.audit_hash)
     worker = build_worker(client, store, settings.task_queue)
     async with worker, asyncio.TaskGroup() as tasks:
         logging.info("polling task queue %s on %s", settings.task_queue, settings.temporal_address)
