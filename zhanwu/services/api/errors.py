@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
@@ -21,6 +22,32 @@ STATUS_OF_REFUSAL = {"rule": 409, "state": 409, "forbidden": 403, "not_found": 4
 TITLES = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found", 409: "rule violated",
           412: "precondition failed", 413: "payload too large", 422: "unprocessable content",
           500: "internal error", 503: "service unavailable"}
+
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemDocument(BaseModel):
+    """An error answer (RFC 9457); a refusal adds `rule`, `clause` and its figures, a 422 `errors`."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+    type: str = Field(description="the rule's URI for a refused action, else about:blank")
+    title: str
+    status: int
+    detail: str
+    detail_zh: str | None = None
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The problem+json answers a group of routes may give, as their OpenAPI `responses`."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {s: {"description": TITLES[s], "content": {PROBLEM_JSON: {"schema": schema}}} for s in statuses}
+
+
+# every route: a NUL in a path or query parameter (422); a store or Temporal unreachable (503)
+EVERY_ROUTE = documented(422, 503)
+# every /api/v1 route: the bearer token (401), a programme, case or resource unknown or out of reach (404)
+AUTHENTICATED = documented(401, 404)
 
 
 class Problem(Exception):
@@ -61,10 +88,22 @@ def invalid(errors: list[dict[str, Any]]) -> Problem:
 
 
 def problem_response(p: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(p.body(), status_code=p.status, media_type="application/problem+json", headers=headers)
+    return JSONResponse(p.body(), status_code=p.status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def install(app: FastAPI) -> None:
+    fastapi_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, with the `Problem` schema the `documented` answers refer to."""
+        first = app.openapi_schema is None
+        doc = fastapi_openapi()
+        if first:
+            doc.setdefault("components", {}).setdefault("schemas", {})["Problem"] = ProblemDocument.model_json_schema()
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -77,6 +116,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not read the body (not UTF-8): malformed, like bad JSON
+            return problem_response(invalid([{"loc": ["body"], "msg": "the body is not JSON in UTF-8",
+                                              "type": "json_invalid"}]))
         return problem_response(Problem(exc.status_code, str(exc.detail)))
 
     @app.exception_handler(DBAPIError)

@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None, s
             await engine.dispose()
 
     app = FastAPI(title="Zhanwu 站务", version="1.0", description=DESCRIPTION, lifespan=lifespan,
-                  dependencies=[Depends(deps.no_nul)])
+                  dependencies=[Depends(deps.no_nul)], responses=errors.EVERY_ROUTE)
     app.state.settings = settings
     metrics = Metrics()
     metrics.install(app)

@@ -10,14 +10,14 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from zhanwu.schemas.views import BatchRequest, BatchResult, CasePage, CaseView, History
 from zhanwu.services.api.auth import CurrentActor
 from zhanwu.services.api.deps import GatewayDep, LifecycleDep, StoreDep, lifecycle
-from zhanwu.services.api.errors import Problem, invalid_cursor
+from zhanwu.services.api.errors import AUTHENTICATED, Problem, documented, invalid_cursor
 from zhanwu.services.api.export import PAGE_SIZE, case_csv
 from zhanwu.services.api.gateway import visible_case
 from zhanwu.services.api.views import batch_result, case_view
 from zhanwu.services.store.repository import CaseFilter
 from zhanwu.workflows.common.lifecycle import Scope
 
-router = APIRouter(prefix="/api/v1", tags=["cases"])
+router = APIRouter(prefix="/api/v1", tags=["cases"], responses=AUTHENTICATED | documented(403, 409, 412))
 Payload = Annotated[dict[str, Any], Body(description="the action's payload; its schema: GET /api/v1/programmes/{p}")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 

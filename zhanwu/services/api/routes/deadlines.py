@@ -10,13 +10,13 @@ from fastapi import APIRouter, Query
 from zhanwu.schemas.views import DeadlinePage
 from zhanwu.services.api.auth import CurrentActor
 from zhanwu.services.api.deps import StoreDep, lifecycle
-from zhanwu.services.api.errors import invalid_cursor
+from zhanwu.services.api.errors import AUTHENTICATED, invalid_cursor
 from zhanwu.services.api.views import deadline_item
 from zhanwu.services.store.repository import DeadlineFilter
 from zhanwu.workflows.common.calendar import CURRENT
 from zhanwu.workflows.common.lifecycle import Scope
 
-router = APIRouter(prefix="/api/v1", tags=["deadlines"])
+router = APIRouter(prefix="/api/v1", tags=["deadlines"], responses=AUTHENTICATED)
 
 
 @router.get("/deadlines", response_model=DeadlinePage)

@@ -10,10 +10,12 @@ from zhanwu.schemas.evaluations import EvaluationRequest
 from zhanwu.schemas.views import EvaluationView
 from zhanwu.services.api.auth import CurrentActor
 from zhanwu.services.api.deps import GatewayDep, LifecycleDep, StoreDep
+from zhanwu.services.api.errors import AUTHENTICATED, documented
 from zhanwu.services.api.evaluations import evaluate, read
 from zhanwu.services.api.views import evaluation_view
 
-router = APIRouter(prefix="/api/v1/programmes/{programme}/evaluations", tags=["evaluations"])
+router = APIRouter(prefix="/api/v1/programmes/{programme}/evaluations", tags=["evaluations"],
+                   responses=AUTHENTICATED | documented(403, 409))
 
 
 @router.post("", status_code=201, response_model=EvaluationView)

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from zhanwu.services.api.deps import GatewayDep, StoreDep
 from zhanwu.services.api.errors import Problem
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"])  # readyz: 503 with its checks (EVERY_ROUTE)
 
 
 @router.get("/healthz")

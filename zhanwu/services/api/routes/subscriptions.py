@@ -18,11 +18,11 @@ from zhanwu.schemas.webhooks import (
 )
 from zhanwu.services.api.auth import authenticate
 from zhanwu.services.api.deps import StoreDep
-from zhanwu.services.api.errors import Problem, invalid
+from zhanwu.services.api.errors import AUTHENTICATED, Problem, documented, invalid
 from zhanwu.services.store.outbox import Webhooks
 from zhanwu.workflows.registry import LIFECYCLES
 
-router = APIRouter(prefix="/api/v1/subscriptions", tags=["subscriptions"])
+router = APIRouter(prefix="/api/v1/subscriptions", tags=["subscriptions"], responses=AUTHENTICATED | documented(403))
 
 
 def city_office(actor: Annotated[Actor, Depends(authenticate)]) -> Actor:
