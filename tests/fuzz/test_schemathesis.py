@@ -11,10 +11,8 @@ longer run)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -46,12 +44,6 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 NOT_READY = {"GET /readyz"}
 ACTORS = sorted({a for kit in KITS.values() for a in (*kit.actors, *kit.driver.actors.values()) if a.role is not Role.SYSTEM}
                 | set(STRANGERS), key=lambda a: (a.role.value, a.region, a.subject))
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with Stack(Path(tmp_path_factory.mktemp("fuzz"))) as s:
-        yield s
 
 
 @dataclass(frozen=True)
