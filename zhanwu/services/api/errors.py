@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,16 +19,24 @@ log = logging.getLogger("zhanwu.api")
 RULES_BASE = "https://zhanwu.example.gov.cn/rules/"
 STATUS_OF_REFUSAL = {"rule": 409, "state": 409, "forbidden": 403, "not_found": 404, "version": 412,
                      "idempotency": 422, "invalid": 422}
-TITLES = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found", 409: "rule violated",
-          412: "precondition failed", 413: "payload too large", 422: "unprocessable content",
-          500: "internal error", 503: "service unavailable"}
+TITLES = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found", 405: "method not allowed",
+          409: "rule violated", 412: "precondition failed", 413: "payload too large", 422: "unprocessable content",
+          429: "too many requests", 500: "internal error", 503: "service unavailable"}
+TITLES_ZH = {400: "请求有误", 401: "身份认证失败", 403: "无权操作", 404: "资源不存在", 405: "不支持该请求方法",
+             409: "违反规则", 412: "前提条件不满足", 413: "请求内容过大", 422: "请求内容不合规", 429: "请求过于频繁",
+             500: "服务内部错误", 503: "服务暂不可用"}
+JURISDICTION = "JURISDICTION"
 
 
 class Problem(Exception):
-    def __init__(self, status: int, detail: str, detail_zh: str | None = None, type_: str = "about:blank",
-                 **extra: Any) -> None:
+    """An error answer. `audit` names the rule under which a refusal of a known actor is recorded
+    (`refusals`): every 403, and a 404 hiding a case of another jurisdiction; it is not rendered."""
+
+    def __init__(self, status: int, detail: str, detail_zh: str | None = None, type_: str = "about:blank", *,
+                 audit: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.status, self.detail, self.detail_zh, self.type, self.extra = status, detail, detail_zh, type_, extra
+        self.audit = audit or ("ROLE" if status == 403 else None)
 
     @classmethod
     def from_refusal(cls, r: Refusal) -> Problem:
@@ -39,8 +48,9 @@ class Problem(Exception):
             extra["rule"] = r.rule
         if r.kind == "invalid":
             return cls(422, r.detail, r.detail_zh, errors=r.extra.get("errors", []))
+        audit = r.rule if r.kind == "forbidden" or r.rule == JURISDICTION else None
         return cls(status, r.detail, r.detail_zh, RULES_BASE + r.rule if r.kind in ("rule", "state") else "about:blank",
-                   **extra)
+                   audit=audit, **extra)
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"type": self.type, "title": TITLES.get(self.status, "error"), "status": self.status,
@@ -48,6 +58,14 @@ class Problem(Exception):
         if self.detail_zh:
             body["detail_zh"] = self.detail_zh
         return body | self.extra
+
+
+class ProblemWhileReading(StarletteHTTPException):
+    """A Problem raised while FastAPI reads the body, which passes only HTTPExceptions on to the handlers."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.status, problem.detail)
+        self.problem = problem
 
 
 def invalid_cursor() -> Problem:
@@ -64,9 +82,15 @@ def problem_response(p: Problem, headers: dict[str, str] | None = None) -> JSONR
     return JSONResponse(p.body(), status_code=p.status, media_type="application/problem+json", headers=headers)
 
 
-def install(app: FastAPI) -> None:
+Refused = Callable[[Request, list[tuple[str | None, Problem]]], Awaitable[None]]
+
+
+def install(app: FastAPI, refused: Refused) -> None:
+    """Render every error as problem+json; `refused` records the refusals among them (per case id)."""
+
     @app.exception_handler(Problem)
-    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        await refused(request, [(None, exc)])
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return problem_response(exc, headers)
 
@@ -77,7 +101,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(Problem(exc.status_code, str(exc.detail)))
+        if isinstance(exc, ProblemWhileReading):
+            return problem_response(exc.problem)
+        return problem_response(Problem(exc.status_code, str(exc.detail), TITLES_ZH.get(exc.status_code)),
+                                dict(exc.headers or {}) or None)
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(RPCError)
