@@ -117,7 +117,7 @@ def bad_tokens(s: Settings) -> dict[str, str | None]:
 def concrete(path: str, case_id: str) -> str:
     """A path template filled with real values, so that only the token can be what is refused."""
     values = {"programme": "doctoral_workstation", "case_id": case_id, "action": "begin_cultivation",
-              "evaluation_id": "ev-dw-140702-2026", "key": "baotou-station", "subscription_id": "sub-1"}
+              "evaluation_id": "ev-dw-140702-2026", "key": "baotou-station@1", "subscription_id": "sub-1"}
     missing = set(re.findall(r"{(\w+)}", path)) - set(values)
     assert not missing, f"give the matrix a value for {missing} (new route {path})"
     return path.format(**values)
