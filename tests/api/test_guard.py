@@ -349,3 +349,12 @@ async def test_the_maximum_page_size_is_configured(env, store, worker, task_queu
         r = await c.get(f"{DW}/cases", params={"limit": 11}, headers=auth(DISTRICT))
         assert r.status_code == 422 and "at most 10" in r.text
         assert (await c.get(f"{DW}/cases", headers=auth(DISTRICT))).status_code == 200  # the default fits under it
+
+
+async def test_what_the_framework_answers_is_problem_json_in_both_languages(api, auth) -> None:
+    for r in (await api.get("/api/v1/no-such-thing", headers=auth(CITY)),
+              await api.delete("/api/v1/programmes", headers=auth(CITY)),
+              await api.post(f"{DW}/cases", content=b"{not json", headers=auth(DISTRICT) | {"Content-Type": "application/json"})):
+        assert r.status_code in (404, 405, 422) and r.headers["content-type"] == "application/problem+json", r.text
+        assert r.json()["title"] and r.json()["detail_zh"], r.text
+    assert r.json()["errors"][0]["loc"][0] == "body"

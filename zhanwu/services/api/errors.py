@@ -22,9 +22,7 @@ STATUS_OF_REFUSAL = {"rule": 409, "state": 409, "forbidden": 403, "not_found": 4
 TITLES = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found", 405: "method not allowed",
           409: "rule violated", 412: "precondition failed", 413: "payload too large", 422: "unprocessable content",
           429: "too many requests", 500: "internal error", 503: "service unavailable"}
-TITLES_ZH = {400: "请求有误", 401: "身份认证失败", 403: "无权操作", 404: "资源不存在", 405: "不支持该请求方法",
-             409: "违反规则", 412: "前提条件不满足", 413: "请求内容过大", 422: "请求内容不合规", 429: "请求过于频繁",
-             500: "服务内部错误", 503: "服务暂不可用"}
+HTTP_ZH = {400: "请求有误", 404: "资源不存在", 405: "不支持该请求方法"}  # what the framework itself answers
 JURISDICTION = "JURISDICTION"
 
 
@@ -103,7 +101,7 @@ def install(app: FastAPI, refused: Refused) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         if isinstance(exc, ProblemWhileReading):
             return problem_response(exc.problem)
-        return problem_response(Problem(exc.status_code, str(exc.detail), TITLES_ZH.get(exc.status_code)),
+        return problem_response(Problem(exc.status_code, str(exc.detail), HTTP_ZH.get(exc.status_code)),
                                 dict(exc.headers or {}) or None)
 
     @app.exception_handler(DBAPIError)
