@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zhanwu.services.store.chain import Algorithm
@@ -29,6 +30,11 @@ class Settings(BaseSettings):
     jwt_audience: str = "zhanwu"
     jwt_algorithms: list[str] = ["HS256"]
     audit_hash: Algorithm = "sha256"  # the audit chain's hash for new records (sha256, sm3); each keeps its own
+    jwt_leeway_s: float = 30.0  # clock skew allowed on exp, nbf and iat
+    # limits: each over its bound answers at once (413, 422, 429), never a slow death
+    max_body_bytes: int = 2 * 1024 * 1024  # a request body beyond this: 413, before it is read in full
+    max_page_size: int = 200  # a list's `limit` beyond this: 422 naming query.limit
+    rate_limit: int = 600  # requests per minute per token subject (per client IP without a valid token); 0: off
     log_format: Literal["json", "text"] = "json"
     log_level: str = "info"
     otel_exporter: Literal["", "console", "otlp"] = ""  # OpenTelemetry traces; empty: off
@@ -41,6 +47,17 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = 10.0
     webhook_poll_s: float = 0.5
     webhook_lease_s: float = 30.0  # a relay killed mid-delivery holds its subscriptions this long
+
+    @field_validator("jwt_algorithms")
+    @classmethod
+    def _one_family(cls, v: list[str]) -> list[str]:
+        """Never `none`, and one family only: a shared secret (HS*) or public keys (RS*, ES*, PS*, EdDSA),
+        so a token cannot choose how its own signature is checked (algorithm confusion)."""
+        if not v or any(a.lower() == "none" for a in v):
+            raise ValueError("name at least one signing algorithm, never 'none'")
+        if len({a.startswith("HS") for a in v}) > 1:
+            raise ValueError("HMAC (HS*) and public-key algorithms must not be mixed")
+        return v
 
     @property
     def db_url(self) -> str:

@@ -4,17 +4,15 @@ so that the notice period and the year of service pass in seconds."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
+from tests.api.calls import served
 from tests.factories import BT_CITY_OFFICE, BT_FIRM, cm_actor, cm_agreement, cm_matching, registration
 from zhanwu.schemas.common import Role
 from zhanwu.services.api.main import create_app
@@ -26,18 +24,9 @@ pytestmark = pytest.mark.usefixtures("worker")
 
 @pytest.fixture
 async def http(settings: Settings, env: WorkflowEnvironment, store: Store) -> AsyncIterator[httpx.AsyncClient]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, client=env.client, store=store), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    async with served(create_app(settings, client=env.client, store=store)) as url, \
+            httpx.AsyncClient(base_url=url, timeout=30) as client:
         yield client
-    server.should_exit = True
-    await task
 
 
 async def test_a_commissioner_from_registration_to_ended(http: httpx.AsyncClient, auth: Any,

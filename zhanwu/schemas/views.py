@@ -272,3 +272,25 @@ class Statistics(BaseModel):
     group_by: list[Group] = Field(description="the groups counted by, in the order of each row's keys")
     total: int = Field(description="the cases counted: the sum of the rows' counts")
     rows: list[StatisticsRow] = Field(description="ordered by the groups' keys; a null key last")
+
+
+class RefusalView(BaseModel):
+    """A request refused to a known actor: a role the operation does not allow (403), or a case of
+    another jurisdiction (answered 404, so as not to tell it exists)."""
+
+    id: int
+    at: datetime
+    subject: str
+    role: str
+    region: str = Field(description="the actor's jurisdiction")
+    method: str
+    route: str = Field(description="the route template, e.g. /api/v1/cases/{case_id}/actions/{action}")
+    action: str | None
+    case_id: str | None
+    status: int
+    rule: str = Field(description="ROLE, JURISDICTION…")
+
+
+class RefusalPage(BaseModel):
+    items: list[RefusalView]
+    next_cursor: str | None

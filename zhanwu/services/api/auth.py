@@ -1,5 +1,6 @@
-"""Bearer JWTs: HS256 with the configured secret (dev), issuer and audience checked, expiry required.
-Claims: sub, role, region, and sector for a sector department."""
+"""Bearer JWTs: HS256 with the configured secret (dev), only the configured algorithms (never `none`),
+issuer and audience checked; expiry and issue time required; not-before, expiry and issue time checked
+with `ZHANWU_JWT_LEEWAY_S` of clock skew. Claims: sub, role, region, and sector for a sector department."""
 
 from __future__ import annotations
 
@@ -35,28 +36,45 @@ def _unauthorized(detail: str) -> Problem:
     return Problem(401, detail, "身份认证失败")
 
 
-def authenticate(
-    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Actor:
-    if creds is None or creds.scheme.lower() != "bearer":
-        raise _unauthorized("missing bearer token")
-    settings: Settings = request.app.state.settings
+def decode(settings: Settings, token: str) -> Actor:
+    """The actor a token names, or 401."""
     try:
         claims = jwt.decode(
-            creds.credentials, settings.jwt_secret, algorithms=settings.jwt_algorithms,
-            audience=settings.jwt_audience, issuer=settings.jwt_issuer,
-            options={"require": ["exp", "sub", "iss", "aud"]},
+            token, settings.jwt_secret, algorithms=settings.jwt_algorithms, audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer, leeway=settings.jwt_leeway_s,
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
         )
         actor = Actor(subject=claims["sub"], role=claims.get("role"), region=claims.get("region"),
                       sector=claims.get("sector"))
     except jwt.PyJWTError as e:
         raise _unauthorized(f"invalid token: {e}") from None
-    except (ValidationError, KeyError):
+    except (ValidationError, KeyError, TypeError):
         raise _unauthorized("invalid token claims: role, region (and sector) required") from None
     if actor.role is Role.SYSTEM:
         raise _unauthorized("invalid token claims: role")
+    return actor
+
+
+def authenticate(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Actor:
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise _unauthorized("missing bearer token")
+    actor = decode(request.app.state.settings, creds.credentials)
+    request.state.principal = actor  # for the refusals record
     request.state.actor = f"{actor.role.value}@{actor.region}"  # for the access log: no subject (personal data)
     return actor
 
 
 CurrentActor = Annotated[Actor, Depends(authenticate)]
+
+
+def city_office(actor: CurrentActor) -> Actor:
+    """The actor, if a city office (webhook subscriptions, the refusals record); else 403."""
+    if actor.role is not Role.CITY_OFFICE:
+        raise Problem(403, "only a city office may use this", "仅市级主管部门可使用此功能",
+                      allowed_roles=[Role.CITY_OFFICE.value])
+    return actor
+
+
+Office = Annotated[Actor, Depends(city_office)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from zhanwu.schemas.common import has_nul
 from zhanwu.services.api.errors import Problem
@@ -12,6 +12,8 @@ from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.repository import Store
 from zhanwu.workflows.common.lifecycle import Lifecycle
 from zhanwu.workflows.registry import LIFECYCLES
+
+DEFAULT_PAGE = 50
 
 
 def gateway(request: Request) -> Gateway:
@@ -34,6 +36,21 @@ def no_nul(request: Request) -> None:
                               for loc in bad])
 
 
+def page_limit(
+    request: Request,
+    limit: Annotated[int | None, Query(ge=1, description="the page's size: 50 by default, at most ZHANWU_MAX_PAGE_SIZE "
+                                                          "(200 by default)")] = None,
+) -> int:
+    most = request.app.state.settings.max_page_size
+    if limit is None:
+        return min(DEFAULT_PAGE, most)
+    if limit > most:
+        raise Problem(422, f"invalid request: query.limit must be at most {most}", f"请求内容不合规：每页至多 {most} 条",
+                      errors=[{"loc": ["query", "limit"], "msg": f"Input should be less than or equal to {most}",
+                               "type": "less_than_equal"}])
+    return limit
+
+
 def lifecycle(programme: str) -> Lifecycle:
     lc = LIFECYCLES.get(programme)
     if lc is None:
@@ -41,6 +58,7 @@ def lifecycle(programme: str) -> Lifecycle:
     return lc
 
 
+PageLimit = Annotated[int, Depends(page_limit)]
 GatewayDep = Annotated[Gateway, Depends(gateway)]
 StoreDep = Annotated[Store, Depends(store)]
 LifecycleDep = Annotated[Lifecycle, Depends(lifecycle)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,9 +20,11 @@ log = logging.getLogger("zhanwu.api")
 RULES_BASE = "https://zhanwu.example.gov.cn/rules/"
 STATUS_OF_REFUSAL = {"rule": 409, "state": 409, "forbidden": 403, "not_found": 404, "version": 412,
                      "idempotency": 422, "invalid": 422}
-TITLES = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found", 409: "rule violated",
-          412: "precondition failed", 413: "payload too large", 422: "unprocessable content",
-          500: "internal error", 503: "service unavailable"}
+TITLES = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found", 405: "method not allowed",
+          409: "rule violated", 412: "precondition failed", 413: "payload too large", 422: "unprocessable content",
+          429: "too many requests", 500: "internal error", 503: "service unavailable"}
+HTTP_ZH = {400: "请求有误", 404: "资源不存在", 405: "不支持该请求方法"}  # what the framework itself answers
+JURISDICTION = "JURISDICTION"
 
 
 PROBLEM_JSON = "application/problem+json"
@@ -46,15 +49,20 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 # every route: a NUL in a path or query parameter (422); a store or Temporal unreachable (503)
 EVERY_ROUTE = documented(422, 503)
-# every /api/v1 route: the bearer token (401), a programme, case or resource unknown or out of reach (404)
-AUTHENTICATED = documented(401, 404)
+# every /api/v1 route: the bearer token (401), a programme, case or resource unknown or out of reach (404),
+# a body over ZHANWU_MAX_BODY_BYTES (413), the caller over ZHANWU_RATE_LIMIT (429)
+AUTHENTICATED = documented(401, 404, 413, 429)
 
 
 class Problem(Exception):
-    def __init__(self, status: int, detail: str, detail_zh: str | None = None, type_: str = "about:blank",
-                 **extra: Any) -> None:
+    """An error answer. `audit` names the rule under which a refusal of a known actor is recorded
+    (`refusals`): every 403, and a 404 hiding a case of another jurisdiction; it is not rendered."""
+
+    def __init__(self, status: int, detail: str, detail_zh: str | None = None, type_: str = "about:blank", *,
+                 audit: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.status, self.detail, self.detail_zh, self.type, self.extra = status, detail, detail_zh, type_, extra
+        self.audit = audit or ("ROLE" if status == 403 else None)
 
     @classmethod
     def from_refusal(cls, r: Refusal) -> Problem:
@@ -66,8 +74,9 @@ class Problem(Exception):
             extra["rule"] = r.rule
         if r.kind == "invalid":
             return cls(422, r.detail, r.detail_zh, errors=r.extra.get("errors", []))
+        audit = r.rule if r.kind == "forbidden" or r.rule == JURISDICTION else None
         return cls(status, r.detail, r.detail_zh, RULES_BASE + r.rule if r.kind in ("rule", "state") else "about:blank",
-                   **extra)
+                   audit=audit, **extra)
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"type": self.type, "title": TITLES.get(self.status, "error"), "status": self.status,
@@ -75,6 +84,14 @@ class Problem(Exception):
         if self.detail_zh:
             body["detail_zh"] = self.detail_zh
         return body | self.extra
+
+
+class ProblemWhileReading(StarletteHTTPException):
+    """A Problem raised while FastAPI reads the body, which passes only HTTPExceptions on to the handlers."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.status, problem.detail)
+        self.problem = problem
 
 
 def invalid_cursor() -> Problem:
@@ -91,11 +108,15 @@ def problem_response(p: Problem, headers: dict[str, str] | None = None) -> JSONR
     return JSONResponse(p.body(), status_code=p.status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def install(app: FastAPI) -> None:
+Refused = Callable[[Request, list[tuple[str | None, Problem]]], Awaitable[None]]
+
+
+def install(app: FastAPI, refused: Refused) -> None:
+    """Render every error as problem+json; `refused` records the refusals among them (per case id).
+    The OpenAPI document gets the `Problem` schema the `documented` answers refer to."""
     fastapi_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
-        """FastAPI's document, with the `Problem` schema the `documented` answers refer to."""
         first = app.openapi_schema is None
         doc = fastapi_openapi()
         if first:
@@ -105,7 +126,8 @@ def install(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(Problem)
-    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        await refused(request, [(None, exc)])
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return problem_response(exc, headers)
 
@@ -116,10 +138,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, ProblemWhileReading):
+            return problem_response(exc.problem)
         if exc.status_code == 400:  # FastAPI could not read the body (not UTF-8): malformed, like bad JSON
             return problem_response(invalid([{"loc": ["body"], "msg": "the body is not JSON in UTF-8",
                                               "type": "json_invalid"}]))
-        return problem_response(Problem(exc.status_code, str(exc.detail)))
+        return problem_response(Problem(exc.status_code, str(exc.detail), HTTP_ZH.get(exc.status_code)),
+                                dict(exc.headers or {}) or None)
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(RPCError)

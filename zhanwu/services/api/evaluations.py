@@ -73,7 +73,7 @@ async def _decide(
         if refusal is not None:
             refused = Problem.from_refusal(refusal)
             raise Problem(refused.status, f"entry {i} ({e.case_id}): {refused.detail}", refused.detail_zh,
-                          refused.type, **refused.extra, entry=i, case_id=e.case_id)
+                          refused.type, audit=refused.audit, **refused.extra, entry=i, case_id=e.case_id)
     quotas = [q for q in campaign.quotas if profile.get(q.percent_key) is not None]  # a profile may set none
     for quota in quotas:
         held = quota.apply([e.result for e in entries], [e.score for e in entries], profile)
@@ -99,7 +99,8 @@ async def _entry_case(gw: Gateway, lc: Lifecycle, actor: Actor, i: int, case_id:
     try:
         return await visible_case(gw.store, case_id, actor, lc.key)
     except Problem as missing:
-        raise Problem(missing.status, missing.detail, missing.detail_zh, entry=i, case_id=case_id) from None
+        raise Problem(missing.status, missing.detail, missing.detail_zh, audit=missing.audit, entry=i,
+                      case_id=case_id) from None
 
 
 def _graded(req: EvaluationRequest, sheet: ScoreSheet | None) -> list[DecidedEntry]:

@@ -25,7 +25,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from zhanwu.schemas.common import ActionRequest, Actor, CaseSnapshot, CaseStart, Refusal
-from zhanwu.services.api.errors import Problem
+from zhanwu.services.api.errors import JURISDICTION, Problem
 from zhanwu.services.api.metrics import Metrics
 from zhanwu.services.store.repository import Store
 from zhanwu.workflows.common.calendar import CURRENT, local_date
@@ -224,8 +224,10 @@ async def visible_case(store: Store, case_id: str, actor: Actor, programme: str 
     """The case from the read model, or 404 when it does not exist, lies outside the actor's
     jurisdiction (saying so would leak it) or belongs to another programme than the one asked."""
     case = await store.get_case(case_id)
-    if case is None or (programme and case.programme != programme) or not LIFECYCLES[case.programme].visible(actor, case):
+    if case is None or (programme and case.programme != programme):
         raise Problem(404, f"case {case_id} not found", "案件不存在")
+    if not LIFECYCLES[case.programme].visible(actor, case):
+        raise Problem(404, f"case {case_id} not found", "案件不存在", audit=JURISDICTION)
     return case
 
 

@@ -24,6 +24,13 @@ class Metrics:
             "zhanwu_actions", "actions fired through the API", ["programme", "action", "outcome", "rule"],
             registry=self.registry,
         )
+        self.refusals = Counter(
+            "zhanwu_access_refusals", "requests refused: 401 (rule TOKEN), 403, 404 for another jurisdiction, 429",
+            ["status", "rule"], registry=self.registry,
+        )
+
+    def refused(self, status: int, rule: str) -> None:
+        self.refusals.labels(str(status), rule).inc()
 
     def action(self, programme: str, action: str, rule: str | None = None) -> None:
         """Count one action: accepted when `rule` is None, else refused by that rule (or status)."""

@@ -223,3 +223,23 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
+
+
+class RefusalRecord(Base):
+    """A request the API refused to a known actor: a role the operation does not allow (403), or a
+    case outside the actor's jurisdiction, answered 404 so as not to tell it exists. Insert-only,
+    and apart from the case audit, whose per-case seq counts accepted changes only."""
+
+    __tablename__ = "refusals"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    subject: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str] = mapped_column(String(6), index=True)
+    method: Mapped[str] = mapped_column(String(10))
+    route: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str | None] = mapped_column(String(64))
+    case_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(64))

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from zhanwu.schemas.common import AuditEvent, Ban, CaseSnapshot, Projection, region_prefix
 from zhanwu.schemas.evaluations import EvaluationRecord
+from zhanwu.schemas.views import RefusalView
 from zhanwu.services.store.chain import CONTENT, LINKS, Algorithm, Chain, Report, digest, plain
 from zhanwu.services.store.models import (
     AuditHead,
@@ -44,6 +45,7 @@ from zhanwu.services.store.models import (
     Counter,
     EvaluationRound,
     OpenRequest,
+    RefusalRecord,
 )
 from zhanwu.services.store.outbox import Webhooks, enqueue
 from zhanwu.workflows.common.calendar import SHANGHAI
@@ -203,7 +205,24 @@ class Store:
         assert kept is not None
         return kept
 
+    async def record_refusals(self, refusals: list[RefusalView]) -> None:
+        """Insert-only: the application never updates or deletes a refusal."""
+        async with self.session.begin() as db:
+            db.add_all(RefusalRecord(**r.model_dump(exclude={"id"})) for r in refusals)
+
     # --- reads ------------------------------------------------------------------------------
+    async def refusals(self, city: str, limit: int, cursor: int | None) -> tuple[list[RefusalView], int | None]:
+        """Refusals to actors of the city, or about its cases; newest first."""
+        r = RefusalRecord
+        of_city = select(Case.id).where(Case.region.startswith(city))
+        q = select(r).where(or_(r.region.startswith(city), r.case_id.in_(of_city)))
+        if cursor is not None:
+            q = q.where(r.id < cursor)
+        async with self.session() as db:
+            rows = (await db.scalars(q.order_by(r.id.desc()).limit(limit + 1))).all()
+        items = [RefusalView.model_validate(row, from_attributes=True) for row in rows[:limit]]
+        return items, items[-1].id if len(rows) > limit else None
+
     async def recorded(self, case_ids: list[str], action: str, round_: str) -> set[str]:
         """Which of the cases have an audit record of `action` for evaluation round `round_`."""
         q = select(AuditRecord.case_id).where(

@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 
 from zhanwu.schemas.views import BatchRequest, BatchResult, CasePage, CaseView, History
+from zhanwu.services.api import refusals
 from zhanwu.services.api.auth import CurrentActor
-from zhanwu.services.api.deps import GatewayDep, LifecycleDep, StoreDep, lifecycle
-from zhanwu.services.api.errors import AUTHENTICATED, Problem, documented, invalid_cursor
+from zhanwu.services.api.deps import GatewayDep, LifecycleDep, PageLimit, StoreDep, lifecycle
+from zhanwu.services.api.errors import Problem, documented, invalid_cursor
 from zhanwu.services.api.export import PAGE_SIZE, case_csv
 from zhanwu.services.api.gateway import visible_case
 from zhanwu.services.api.views import batch_result, case_view
 from zhanwu.services.store.repository import CaseFilter
 from zhanwu.workflows.common.lifecycle import Scope
 
-router = APIRouter(prefix="/api/v1", tags=["cases"], responses=AUTHENTICATED | documented(403, 409, 412))
+router = APIRouter(prefix="/api/v1", tags=["cases"], responses=documented(403, 409, 412))
 Payload = Annotated[dict[str, Any], Body(description="the action's payload; its schema: GET /api/v1/programmes/{p}")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
@@ -48,13 +49,15 @@ async def open_case(
 
 @router.post("/programmes/{programme}/batches", response_model=BatchResult)
 async def batch(
-    lc: LifecycleDep, actor: CurrentActor, gw: GatewayDep, body: BatchRequest, idempotency_key: IdempotencyKey = None,
+    lc: LifecycleDep, actor: CurrentActor, gw: GatewayDep, body: BatchRequest, request: Request,
+    idempotency_key: IdempotencyKey = None,
 ) -> BatchResult:
     """One action on many cases of the programme, e.g. a certification round 认定批次 (`002 §三`).
     Each case is decided on its own; the answer lists per case what happened."""
     if body.action not in lc.by_key or lc.by_key[body.action].creates:
         raise _bad_query("action", [a.key.value for a in lc.actions if not a.creates], loc="body")
     answers = await gw.act_many(lc, body.action, actor, dict.fromkeys(body.case_ids, body.payload), idempotency_key)
+    await refusals.record(request, [(c, a) for c, a in answers.items() if isinstance(a, Problem)], body.action)
     return batch_result(lc, body.action, answers, actor, datetime.now(UTC))
 
 
@@ -65,13 +68,12 @@ async def batch(
                    "title, state (labels in Chinese), tier, region, opened at and next deadline (Asia/Shanghai), "
                    "version. A cell a spreadsheet would run as a formula (= + - @) starts with an apostrophe."}})
 async def list_cases(
-    lc: LifecycleDep, actor: CurrentActor, store: StoreDep,
+    lc: LifecycleDep, actor: CurrentActor, store: StoreDep, limit: PageLimit,
     state: str | None = None,
     region: Annotated[str | None, Query(pattern=r"^\d{6}$", description="a region, or a city (ending 00)")] = None,
     tier: str | None = None,
     overdue: bool | None = None,
     q: Annotated[str | None, Query(max_length=100, description="title contains, or the case id")] = None,
-    limit: Annotated[int, Query(ge=1, le=200, description="JSON only: the page's size")] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     format: Annotated[Literal["json", "csv"], Query(description="csv: every case from `cursor` on")] = "json",
     header: Annotated[Literal["zh", "en"], Query(description="csv: the header row's language")] = "zh",

@@ -9,24 +9,23 @@ from fastapi import APIRouter, Query
 
 from zhanwu.schemas.views import DeadlinePage
 from zhanwu.services.api.auth import CurrentActor
-from zhanwu.services.api.deps import StoreDep, lifecycle
-from zhanwu.services.api.errors import AUTHENTICATED, invalid_cursor
+from zhanwu.services.api.deps import PageLimit, StoreDep, lifecycle
+from zhanwu.services.api.errors import invalid_cursor
 from zhanwu.services.api.views import deadline_item
 from zhanwu.services.store.repository import DeadlineFilter
 from zhanwu.workflows.common.calendar import CURRENT
 from zhanwu.workflows.common.lifecycle import Scope
 
-router = APIRouter(prefix="/api/v1", tags=["deadlines"], responses=AUTHENTICATED)
+router = APIRouter(prefix="/api/v1", tags=["deadlines"])
 
 
 @router.get("/deadlines", response_model=DeadlinePage)
 async def deadlines(
-    actor: CurrentActor, store: StoreDep,
+    actor: CurrentActor, store: StoreDep, limit: PageLimit,
     due_before: Annotated[datetime | None, Query(description="an instant; without a zone, Asia/Shanghai time")] = None,
     programme: str | None = None,
     region: Annotated[str | None, Query(pattern=r"^\d{6}$", description="a region, or a city (ending 00)")] = None,
     overdue: Annotated[bool | None, Query(description="true: past due; false: still ahead")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> DeadlinePage:
     if programme is not None:

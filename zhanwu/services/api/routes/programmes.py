@@ -9,12 +9,11 @@ from fastapi import APIRouter, Response
 from zhanwu.schemas.views import ProgrammeSummary, ProgrammeView
 from zhanwu.services.api.auth import CurrentActor
 from zhanwu.services.api.deps import LifecycleDep
-from zhanwu.services.api.errors import AUTHENTICATED
 from zhanwu.services.api.views import programme_summary, programme_view
 from zhanwu.workflows import diagrams
 from zhanwu.workflows.registry import LIFECYCLES
 
-router = APIRouter(prefix="/api/v1/programmes", tags=["programmes"], responses=AUTHENTICATED)
+router = APIRouter(prefix="/api/v1/programmes", tags=["programmes"])
 
 
 @router.get("", response_model=list[ProgrammeSummary])

@@ -6,11 +6,11 @@ from fastapi import APIRouter
 
 from zhanwu.schemas.views import ScoreRequest, ScoreSheetView, ScoreView
 from zhanwu.services.api.auth import CurrentActor
-from zhanwu.services.api.errors import AUTHENTICATED, Problem
+from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.views import score_sheet_view, score_view
 from zhanwu.workflows.common.score_sheets import SCORE_SHEETS, ScoreSheet
 
-router = APIRouter(prefix="/api/v1/score-sheets", tags=["score sheets"], responses=AUTHENTICATED)
+router = APIRouter(prefix="/api/v1/score-sheets", tags=["score sheets"])
 
 
 def _sheet(key: str) -> ScoreSheet:

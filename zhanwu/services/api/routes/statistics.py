@@ -10,12 +10,11 @@ from fastapi import APIRouter, Query
 from zhanwu.schemas.views import Group, Statistics
 from zhanwu.services.api.auth import CurrentActor
 from zhanwu.services.api.deps import StoreDep, lifecycle
-from zhanwu.services.api.errors import AUTHENTICATED
 from zhanwu.services.api.views import statistics_view
 from zhanwu.services.store.repository import CountFilter
 from zhanwu.workflows.common.lifecycle import Scope
 
-router = APIRouter(prefix="/api/v1", tags=["statistics"], responses=AUTHENTICATED)
+router = APIRouter(prefix="/api/v1", tags=["statistics"])
 
 
 @router.get("/statistics", response_model=Statistics, response_model_exclude_unset=True)
