@@ -21,7 +21,7 @@ async def test_a_body_that_is_not_utf8_is_a_422_naming_the_body(api: httpx.Async
 async def test_every_error_status_is_documented_as_problem_json(api: httpx.AsyncClient) -> None:
     doc = (await api.get("/openapi.json")).json()
     act = doc["paths"]["/api/v1/cases/{case_id}/actions/{action}"]["post"]["responses"]
-    assert set(act) == {"200", "401", "403", "404", "409", "412", "422", "503"}
+    assert set(act) == {"200", "401", "403", "404", "409", "412", "413", "422", "429", "503"}
     assert act["409"]["content"] == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     assert doc["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail"]
     assert "HTTPValidationError" not in doc["components"]["schemas"]  # FastAPI's 422 shape is not what answers
