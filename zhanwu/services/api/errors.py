@@ -67,7 +67,7 @@ def problem_response(p: Problem, headers: dict[str, str] | None = None) -> JSONR
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {401: {"WWW-Authenticate": "Bearer"}, 503: {"Retry-After": "5"}}.get(exc.status)
         return problem_response(exc, headers)
 
     @app.exception_handler(RequestValidationError)
