@@ -39,7 +39,10 @@ BATCH_CONCURRENCY = 8  # cases of one batch in flight at once
 
 
 def unavailable() -> Problem:  # a fresh one each time: a raised exception keeps its traceback
-    return Problem(503, "the workflow service is unavailable; nothing was changed, try again", "流程服务暂不可用，请稍后重试")
+    """Temporal down or slow before the case accepted the action. An action Temporal received may still
+    reach its case later, so a retry is safe with the same Idempotency-Key (applied at most once)."""
+    return Problem(503, "the workflow service is unavailable; the action was not accepted: try again, with the same "
+                   "Idempotency-Key", "流程服务暂不可用，操作未受理：请以同一幂等键稍后重试")
 
 
 def pending() -> Problem:
