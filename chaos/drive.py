@@ -126,14 +126,16 @@ class Driver:
         return r.status_code
 
     async def drive(self, run: Run, due: datetime | None = None) -> None:
-        """Open the case and send the plan's actions (the deadline `due`, default one day ahead)."""
+        """Open the case and send the plan's actions; a lapsing plan's deadline is `due` (else a day ahead)."""
         opened = await self.write(f"{DW}/cases", DISTRICT, open_survey(), f"{run.tag}-open")
         if opened is None:
             return
         run.case_id = opened["id"]
         for action in run.plan.sends:
-            if action == "issue_rectification":
-                run.due = max(due, datetime.now(UTC) + timedelta(seconds=2)) if due else datetime.now(UTC) + timedelta(days=1)
+            if action == "issue_rectification":  # a plan that reports in time gets a day
+                lapses = "rectification_expired" in run.plan.audit
+                run.due = max(due, datetime.now(UTC) + timedelta(seconds=2)) if due and lapses else \
+                    datetime.now(UTC) + timedelta(days=1)
             body = payload(action, run, run.due or datetime.now(UTC))
             if await self.write(f"/api/v1/cases/{run.case_id}/actions/{action}", ACTORS[action], body,
                                 f"{run.tag}-{action}") is None:
