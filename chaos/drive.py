@@ -22,6 +22,8 @@ DW = "/api/v1/programmes/doctoral_workstation"
 FILED = ["open_survey", "begin_cultivation", "submit_filing", "recommend", "approve_filing"]
 RETRY_FOR_S = 180  # a write still 503 after this long is a violation
 RETRY_EVERY_S = 1.0
+MIN_LEAD = timedelta(seconds=20)  # a deadline is issued at least this far ahead: a retried issue (503) still
+# reaches the case before it, or the case refuses it DW-DEADLINE (the longest write seen under kills: 12 s)
 FAILED = ("Failed", "TimedOut", "Terminated", "Canceled")
 
 
@@ -134,7 +136,7 @@ class Driver:
         for action in run.plan.sends:
             if action == "issue_rectification":  # a plan that reports in time gets a day
                 lapses = "rectification_expired" in run.plan.audit
-                run.due = max(due, datetime.now(UTC) + timedelta(seconds=2)) if due and lapses else \
+                run.due = max(due, datetime.now(UTC) + MIN_LEAD) if due and lapses else \
                     datetime.now(UTC) + timedelta(days=1)
             body = payload(action, run, run.due or datetime.now(UTC))
             if await self.write(f"/api/v1/cases/{run.case_id}/actions/{action}", ACTORS[action], body,
@@ -155,7 +157,7 @@ async def converge(store: Store, client: Client, runs: list[Run], timeout_s: flo
     started = time.monotonic()
     while time.monotonic() - started < timeout_s:
         try:
-            if all([await _settled(store, client, r) for r in runs if r.case_id]):
+            if all([await _settled(store, client, r) for r in runs if r.done]):  # the rest: violations
                 return time.monotonic() - started
         except Exception:  # noqa: BLE001 - a store or Temporal still coming back: look again
             pass
