@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test chaos lint clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or: make PYTHON=python3)"; exit 1; }
@@ -20,6 +20,17 @@ run: $(STAMP)
 # which the PostgreSQL tests report as their skip reason.
 test: $(STAMP)
 	ZHANWU_POSTGRES_NOTE="$$(scripts/ensure-postgres)" PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q $(PYTEST_ARGS)
+
+# The long fault-injection runs (chaos/; ~15 min on 2 cores): worker kills, Temporal restarts, a store outage;
+# then the fuzzers at 5× their `make test` size. All run, and the target fails if any found a violation.
+chaos: $(STAMP)
+	scripts/ensure-postgres >/dev/null
+	export PATH="$(CURDIR)/$(BIN):$$PATH"; rc=0; \
+	$(BIN)/python -m chaos.worker_kills --runs 200 --spread 420 --min-kills 60 || rc=1; \
+	$(BIN)/python -m chaos.server_restart --cases 100 --restarts 3 || rc=1; \
+	$(BIN)/python -m chaos.store_outage --outage 20 || rc=1; \
+	ZHANWU_FUZZ_EXAMPLES=600 $(BIN)/pytest -q tests/fuzz || rc=1; \
+	exit $$rc
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy zhanwu

@@ -56,15 +56,22 @@ class PostgresServer:
         try:
             self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C",
                       "--no-sync")
-            options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off")
-            self._run("pg_ctl", "-D", str(self.data), "-l", str(self.base / "server.log"), "-o", options, "-w",
-                      "-t", "60", "start")
+            self.start()
             with ThreadPoolExecutor(1) as pool:  # outside the tests' event loop; Alembic's env.py runs its own
                 pool.submit(self._build_template).result()
         except BaseException:
             self.stop()
             raise
+
+    def start(self) -> None:
+        options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.base / "server.log"), "-o", options, "-w",
+                  "-t", "60", "start")
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data (`start()` brings it back): an outage of the store."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def url(self, database: str) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     task_queue: str = "zhanwu"
     temporal_ui_port: int = 8233
     temporal_timeout_s: float = 10.0  # an API call to Temporal that takes longer answers 503
+    action_result_timeout_s: float = 30.0  # an accepted action's answer awaited this long, then 503 (accepted)
     namespace_retention_days: int = 3650
     worker_metrics_address: str = "127.0.0.1:9464"  # the worker's Prometheus endpoint; empty: none
     api_host: str = "127.0.0.1"

@@ -128,7 +128,7 @@ def install(app: FastAPI, refused: Refused) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         await refused(request, [(None, exc)])
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {401: {"WWW-Authenticate": "Bearer"}, 503: {"Retry-After": "5"}}.get(exc.status)
         return problem_response(exc, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -18,7 +18,9 @@ from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
+    WorkflowUpdateHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
 )
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
@@ -34,7 +36,20 @@ from zhanwu.workflows.registry import LIFECYCLES
 
 T = TypeVar("T")
 BATCH_CONCURRENCY = 8  # cases of one batch in flight at once
-UNAVAILABLE = Problem(503, "the workflow service is unavailable; nothing was changed, try again", "流程服务暂不可用，请稍后重试")
+
+
+def unavailable() -> Problem:  # a fresh one each time: a raised exception keeps its traceback
+    """Temporal down or slow before the case accepted the action. An action Temporal received may still
+    reach its case later, so a retry is safe with the same Idempotency-Key (applied at most once)."""
+    return Problem(503, "the workflow service is unavailable; the action was not accepted: try again, with the same "
+                   "Idempotency-Key", "流程服务暂不可用，操作未受理：请以同一幂等键稍后重试")
+
+
+def pending() -> Problem:
+    """Accepted by the case, but completing it (the store, a worker) is late: it goes on without the caller."""
+    return Problem(503, "the action was accepted by the case and is being completed, but its answer is not ready: "
+                   "retry with the same Idempotency-Key for the answer, or read the case",
+                   "操作已受理，正在办理，结果暂未就绪：请以同一幂等键重试获取结果，或查询案件", accepted=True)
 
 
 def request_hash(action: str, payload: Any) -> str:
@@ -54,8 +69,11 @@ def _checked_create(lifecycle: Lifecycle, action: str, actor: Actor, payload: di
 
 class Gateway:
     def __init__(self, client: Client, store: Store, task_queue: str, timeout_s: float,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, result_timeout_s: float | None = None) -> None:
+        """timeout_s bounds each call until the case has accepted an action (nothing is changed before);
+        result_timeout_s (default: the same) how long an accepted action's answer is then awaited."""
         self.client, self.store, self.task_queue, self.timeout_s = client, store, task_queue, timeout_s
+        self.result_timeout_s = timeout_s if result_timeout_s is None else result_timeout_s
         self.metrics = metrics
 
     async def open(
@@ -96,9 +114,9 @@ class Gateway:
             static_details=f"{case_id} · {lifecycle.en} · region {draft.region}",
         )
         return await self._update(
-            self.client.execute_update_with_start_workflow(
+            self.client.start_update_with_start_workflow(
                 action, self._request(actor, payload, key, digest), start_workflow_operation=op,
-                id=self._update_id(key, digest), result_type=CaseSnapshot,
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED, id=self._update_id(key, digest), result_type=CaseSnapshot,
             )
         )
 
@@ -115,9 +133,10 @@ class Gateway:
         handle = self.client.get_workflow_handle(case.id)
         try:
             return await self._update(
-                handle.execute_update(
+                handle.start_update(
                     action, self._request(actor, payload, key, digest, expected_version, campaign),
-                    id=self._update_id(key, digest), result_type=CaseSnapshot,
+                    wait_for_stage=WorkflowUpdateStage.ACCEPTED, id=self._update_id(key, digest),
+                    result_type=CaseSnapshot,
                 )
             )
         except RPCError as e:
@@ -200,19 +219,31 @@ class Gateway:
         try:
             return await asyncio.wait_for(call, self.timeout_s)
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-            raise UNAVAILABLE from None
+            raise unavailable() from None
         except RPCError as e:
             if e.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
-                raise UNAVAILABLE from None
+                raise unavailable() from None
             raise
         except RuntimeError as e:  # the lazy client's first connect failed
             if str(e).startswith("Failed client connect"):
-                raise UNAVAILABLE from None
+                raise unavailable() from None
             raise
 
-    async def _update(self, call: Awaitable[CaseSnapshot]) -> CaseSnapshot:
+    async def _update(self, start: Awaitable[WorkflowUpdateHandle[CaseSnapshot]]) -> CaseSnapshot:
+        """Send the action and await its answer. Until the case accepts it nothing has changed (503:
+        try again); once accepted it will be applied and recorded, and its answer may be late (the
+        projection retries while the store is down, a killed worker's task is taken over): it is
+        awaited up to result_timeout_s, a delayed success, else 503 saying it was accepted."""
         try:
-            return await self._bounded(call)
+            handle = await self._bounded(start)
+            try:
+                return await asyncio.wait_for(handle.result(), self.result_timeout_s)
+            except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+                raise pending() from None
+            except RPCError as e:
+                if e.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+                    raise pending() from None
+                raise
         except WorkflowUpdateFailedError as e:
             cause = e.cause
             if isinstance(cause, ApplicationError) and cause.type == "Refusal" and cause.details:

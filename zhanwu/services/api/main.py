@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None, client: Client | None = None, s
             st = Store(engine)
         cl = client or await connect(settings, lazy=True, tracer=tracer)
         app.state.store = st
-        app.state.gateway = Gateway(cl, st, settings.task_queue, settings.temporal_timeout_s, metrics)
+        app.state.gateway = Gateway(cl, st, settings.task_queue, settings.temporal_timeout_s, metrics,
+                                    settings.action_result_timeout_s)
         yield
         if engine is not None:
             await engine.dispose()
