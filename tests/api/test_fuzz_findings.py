@@ -25,3 +25,14 @@ async def test_every_error_status_is_documented_as_problem_json(api: httpx.Async
     assert act["409"]["content"] == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     assert doc["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail"]
     assert "HTTPValidationError" not in doc["components"]["schemas"]  # FastAPI's 422 shape is not what answers
+
+
+async def test_redrive_ids_out_of_range_are_a_422_naming_the_id(api: httpx.AsyncClient, auth: Any) -> None:
+    # found: POST …/redrive {"ids": [28554441438243885940736]} overflowed the database's integer: a 500
+    sub = await api.post("/api/v1/subscriptions", json={"url": "https://oa.example.gov.cn/hook", "secret": "s" * 16},
+                         headers=auth(CITY))
+    assert sub.status_code == 201, sub.text
+    for ids, loc in (([5, 28554441438243885940736], ["body", "ids", 1]), ([-2832], ["body", "ids", 0])):
+        r = await api.post(f"/api/v1/subscriptions/{sub.json()['id']}/redrive", json={"ids": ids}, headers=auth(CITY))
+        assert r.status_code == 422, r.text
+        assert [e["loc"] for e in r.json()["errors"]] == [loc]

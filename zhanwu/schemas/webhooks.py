@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
@@ -82,7 +83,8 @@ class DeliveryPage(BaseModel):
 class RedriveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int] = Field(default_factory=list, description="the dead deliveries to send again (empty: all dead)")
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        default_factory=list, max_length=1000, description="the dead deliveries to send again (empty: all dead)")
 
 
 class RedriveResult(BaseModel):
