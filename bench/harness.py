@@ -67,65 +67,80 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-@asynccontextmanager
-async def stack() -> AsyncIterator[Stack]:
-    signal.signal(signal.SIGTERM, _interrupt)  # stopped (timeout, make): still stop the processes it started
-    tmp = Path(tempfile.mkdtemp(prefix="zhanwu-bench-"))
-    address = f"127.0.0.1:{free_port()}"
-    env = {"ZHANWU_VAR_DIR": str(tmp), "ZHANWU_TEMPORAL_ADDRESS": address, "ZHANWU_TASK_QUEUE": "bench",
-           "ZHANWU_API_PORT": str(free_port()), "ZHANWU_WORKER_METRICS_ADDRESS": "",
-           "ZHANWU_TEMPORAL_TIMEOUT_S": "120"}  # a loaded machine is slow, not unavailable: wait as the raw client does
-    os.environ.update(env)  # this process's Settings too: the tokens' secret, the store's file
-    settings = Settings()
-    procs: list[subprocess.Popen[bytes]] = []
-    keep = False
+class Processes:
+    """Child processes logging to files in `tmp`; stopped in reverse order."""
 
-    def spawn(name: str, argv: list[str]) -> None:
-        log = open(tmp / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
-        procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
+    def __init__(self, tmp: Path) -> None:
+        self.tmp, self.procs = tmp, list[subprocess.Popen[bytes]]()
 
-    host, port = address.rsplit(":", 1)
-    spawn("temporal", [*temporal_dev_server(tmp / "temporal.db", host, port), "--headless"])
-    try:
-        progress(f"starting the stack in {tmp}")
-        await upgrade_async(settings.db_url)
-        await prepare_temporal(settings)
-        spawn("worker", [sys.executable, "-m", "zhanwu.cli", "worker"])
-        spawn("api", [sys.executable, "-m", "zhanwu.cli", "api"])
-        spawn("raw", [sys.executable, "-m", "bench.raw", address, RAW_QUEUE])
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}", timeout=120,
-                                     limits=httpx.Limits(max_connections=CONCURRENCY)) as http:
-            await _ready(http, procs)
-            progress("stack ready")
-            yield Stack(settings, await connect(settings), await Client.connect(address), http)
-    except BaseException:
-        keep = True
-        raise
-    finally:
-        for p in reversed(procs):
+    def spawn(self, name: str, argv: list[str]) -> None:
+        log = open(self.tmp / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
+        self.procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
+
+    def stop(self) -> None:
+        for p in reversed(self.procs):
             p.terminate()
-        for p in procs:
+        for p in self.procs:
             try:
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 p.kill()
-        if keep:
-            progress(f"failed: the processes' logs are kept in {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    async def ready(self, http: httpx.AsyncClient, path: str) -> None:
+        for _ in range(240):
+            if any(p.poll() is not None for p in self.procs):
+                raise SystemExit(f"a process ended while starting; its log is in {self.tmp}")
+            try:
+                if (await http.get(path)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.5)
+        raise SystemExit(f"the API did not answer {path}")
 
 
-async def _ready(http: httpx.AsyncClient, procs: list[subprocess.Popen[bytes]]) -> None:
-    for _ in range(240):
-        if any(p.poll() is not None for p in procs):
-            raise SystemExit("a process of the stack ended while starting")
-        try:
-            if (await http.get("/readyz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.5)
-    raise SystemExit("the API did not become ready")
+@asynccontextmanager
+async def workspace(env: dict[str, str]) -> AsyncIterator[tuple[Path, Processes]]:
+    """A temp dir and the processes started in it, with `env` (ZHANWU_ settings) set for them and for
+    this process; removed on the way out, or kept (and said) when the benchmark failed."""
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped (timeout, make): still stop the processes it started
+    tmp = Path(tempfile.mkdtemp(prefix="zhanwu-bench-"))
+    os.environ.update({"ZHANWU_VAR_DIR": str(tmp), "ZHANWU_API_PORT": str(free_port())} | env)
+    procs = Processes(tmp)
+    progress(f"working in {tmp}")
+    try:
+        yield tmp, procs
+    except BaseException:
+        procs.stop()
+        progress(f"failed: the processes' logs are kept in {tmp}")
+        raise
+    procs.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def api_client(settings: Settings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}", timeout=120,
+                             limits=httpx.Limits(max_connections=CONCURRENCY))
+
+
+@asynccontextmanager
+async def stack() -> AsyncIterator[Stack]:
+    address = f"127.0.0.1:{free_port()}"
+    env = {"ZHANWU_TEMPORAL_ADDRESS": address, "ZHANWU_TASK_QUEUE": "bench", "ZHANWU_WORKER_METRICS_ADDRESS": "",
+           "ZHANWU_TEMPORAL_TIMEOUT_S": "120"}  # a loaded machine is slow, not unavailable: wait as the raw client does
+    async with workspace(env) as (tmp, procs):
+        settings = Settings()
+        host, port = address.rsplit(":", 1)
+        procs.spawn("temporal", [*temporal_dev_server(tmp / "temporal.db", host, port), "--headless"])
+        await upgrade_async(settings.db_url)
+        await prepare_temporal(settings)
+        procs.spawn("worker", [sys.executable, "-m", "zhanwu.cli", "worker"])
+        procs.spawn("api", [sys.executable, "-m", "zhanwu.cli", "api"])
+        procs.spawn("raw", [sys.executable, "-m", "bench.raw", address, RAW_QUEUE])
+        async with api_client(settings) as http:
+            await procs.ready(http, "/readyz")
+            progress("stack ready")
+            yield Stack(settings, await connect(settings), await Client.connect(address), http)
 
 
 @dataclass(frozen=True)
