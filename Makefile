@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or: make PYTHON=python3)"; exit 1; }
@@ -20,6 +20,14 @@ run: $(STAMP)
 # which the PostgreSQL tests report as their skip reason.
 test: $(STAMP)
 	ZHANWU_POSTGRES_NOTE="$$(scripts/ensure-postgres)" PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q $(PYTEST_ARGS)
+
+# Each benchmark starts what it needs on 127.0.0.1, prints its figures and fails when it misses its
+# target; all run even when one fails. BENCH_ARGS=--print-only: figures only.
+BENCHES := actions opens queries history campaign
+bench: $(STAMP)
+	@failed=""; for b in $(BENCHES); do echo "== bench.$$b"; \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench.$$b $(BENCH_ARGS) || failed="$$failed $$b"; \
+	done; test -z "$$failed" || { echo "missed:$$failed"; exit 1; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy zhanwu
