@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test chaos lint clean
+.PHONY: run test chaos bench lint clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or: make PYTHON=python3)"; exit 1; }
@@ -31,6 +31,14 @@ chaos: $(STAMP)
 	$(BIN)/python -m chaos.store_outage --outage 20 || rc=1; \
 	ZHANWU_FUZZ_EXAMPLES=600 $(BIN)/pytest -q tests/fuzz || rc=1; \
 	exit $$rc
+
+# Each benchmark starts what it needs on 127.0.0.1, prints its figures and fails when it misses its
+# target; all run even when one fails. BENCH_ARGS=--print-only: figures only.
+BENCHES := actions opens queries history campaign
+bench: $(STAMP)
+	@failed=""; for b in $(BENCHES); do echo "== bench.$$b"; \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench.$$b $(BENCH_ARGS) || failed="$$failed $$b"; \
+	done; test -z "$$failed" || { echo "missed:$$failed"; exit 1; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy zhanwu

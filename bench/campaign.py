@@ -10,11 +10,9 @@ history grows by its one result, so the largest history is a case's, not the cam
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -24,6 +22,8 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from bench.harness import CONCURRENCY, credit_code, free_port, parser
+from zhanwu.cli import temporal_dev_server
 from zhanwu.schemas.common import Actor, Role
 from zhanwu.schemas.evaluations import EvaluationRequest
 from zhanwu.services.api.evaluations import evaluate  # the API's own campaign service
@@ -35,21 +35,6 @@ from zhanwu.services.workers.namespace import ensure_search_attributes
 from zhanwu.workflows.commissioner_station.machine import LIFECYCLE as CS
 
 CITY = Actor(subject="bt-kjj-bench", role=Role.CITY_OFFICE, region="150200")
-CONCURRENCY = 50
-_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def credit_code(n: int) -> str:
-    body = f"91150203MA{n:07d}"
-    total = sum(_CHARS.index(c) * w for c, w in zip(body, _WEIGHTS, strict=True))
-    return body + _CHARS[(31 - total % 31) % 31]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def connect(address: str) -> Client:
@@ -78,8 +63,7 @@ async def run(entries: int) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="zhanwu-bench-"))
     port = free_port()
     server = subprocess.Popen(
-        [shutil.which("temporal") or "temporal", "server", "start-dev", "--headless", "--ip", "127.0.0.1",
-         "--port", str(port), "--db-filename", str(tmp / "temporal.db"), "--log-level", "error"],
+        [*temporal_dev_server(tmp / "temporal.db", "127.0.0.1", str(port)), "--headless"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"sqlite+aiosqlite:///{tmp / 'zhanwu.db'}"
@@ -119,9 +103,9 @@ async def run(entries: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=2000)
-    asyncio.run(run(parser.parse_args().entries))
+    p = parser(__doc__ or "")  # --print-only is accepted: the campaign has figures, no target
+    p.add_argument("--entries", type=int, default=2000)
+    asyncio.run(run(p.parse_args().entries))
 
 
 if __name__ == "__main__":

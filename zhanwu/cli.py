@@ -63,7 +63,7 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
     print(mint_token(settings, Role(args.role), args.region, args.subject, timedelta(seconds=args.ttl), sector))
 
 
-async def _prepare_temporal(settings: Settings, deadline_s: float = 60) -> None:
+async def prepare_temporal(settings: Settings, deadline_s: float = 60) -> None:
     """The namespace (retention from settings) and the search attributes, retried while Temporal starts:
     a namespace just registered takes a few seconds to accept search attributes."""
     from zhanwu.services.workers.main import connect
@@ -83,7 +83,7 @@ async def _prepare_temporal(settings: Settings, deadline_s: float = 60) -> None:
 
 
 def cmd_namespace(settings: Settings) -> None:
-    asyncio.run(_prepare_temporal(settings))
+    asyncio.run(prepare_temporal(settings))
     print(f"namespace {settings.temporal_namespace}: retention {settings.namespace_retention_days} days, "
           "search attributes registered", flush=True)
     # A short-lived process holding a Temporal client may abort in interpreter teardown (the SDK's
@@ -156,6 +156,13 @@ def _temporal_binary() -> str:
     return found
 
 
+def temporal_dev_server(db: Path, host: str, port: str) -> list[str]:
+    """The Temporal dev server's command line, on its SQLite file: `zhanwu dev`'s, and the benchmarks'."""
+    return [_temporal_binary(), "server", "start-dev", "--db-filename", str(db), "--ip", host, "--port", port,
+            "--log-level", "warn", "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+            "--dynamic-config-value", "history.transferProcessorMaxPollRPS=10000"]
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -190,14 +197,9 @@ def cmd_dev(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _interrupt)
     try:
-        spawn("temporal", [
-            _temporal_binary(), "server", "start-dev", "--db-filename", str(var / "temporal.db"),
-            "--ip", host, "--port", port, "--ui-port", str(settings.temporal_ui_port),
-            "--namespace", settings.temporal_namespace, "--log-level", "warn",
-            "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-            "--dynamic-config-value", "history.transferProcessorMaxPollRPS=10000",
-        ])
-        asyncio.run(_prepare_temporal(settings))
+        spawn("temporal", [*temporal_dev_server(var / "temporal.db", host, port),
+                           "--ui-port", str(settings.temporal_ui_port), "--namespace", settings.temporal_namespace])
+        asyncio.run(prepare_temporal(settings))
         me = [sys.executable, "-m", "zhanwu.cli"]
         spawn("worker", [*me, "worker"])
         spawn("api", [*me, "api"])

@@ -243,6 +243,20 @@ async def dw_supervised(r: Recorder) -> None:
     await r.save(c, "dw_supervised")
 
 
+async def dw_local_projection(r: Recorder) -> None:
+    """Projections as local activities (the patch `local-projection`): survey to filing, a refusal
+    between (no trace), the tier set; the case stays open."""
+    c = (await r.gw.open(DW, "open_survey", DISTRICT, open_survey(), None)).id
+    await r.act(c, "begin_cultivation", DISTRICT)
+    with contextlib.suppress(Problem):  # refused by DW-TEAM-SIZE: leaves no trace in the history
+        await r.act(c, "submit_filing", HOST, filing(team_size=2))
+    await r.act(c, "submit_filing", HOST, filing(team_size=5))
+    await r.act(c, "recommend", DISTRICT)
+    await r.act(c, "approve_filing", CITY)
+    await r.act(c, "set_tier", CITY, {"tier": "demonstration"})
+    await r.save(c, "dw_local_projection")
+
+
 SCENARIOS: dict[str, Callable[[Recorder], Awaitable[None]]] = {
     "dw_full_lifecycle_revoked_by_deadline": dw_revoked_by_deadline,
     "dw_continued_as_new": dw_continued_as_new,
@@ -251,6 +265,7 @@ SCENARIOS: dict[str, Callable[[Recorder], Awaitable[None]]] = {
     "cs_station_years": cs_station_years,
     "cm_service_term": cm_service_term,
     "dw_supervised": dw_supervised,
+    "dw_local_projection": dw_local_projection,
 }
 
 

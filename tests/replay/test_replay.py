@@ -20,7 +20,8 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 def test_every_programme_has_histories_including_continued_runs() -> None:
     names = [p.stem for p in HISTORIES]
-    assert {"dw_continued_as_new_run1", "dw_continued_as_new_run2", "dw_full_lifecycle_revoked_by_deadline"} <= set(names)
+    assert {"dw_continued_as_new_run1", "dw_continued_as_new_run2", "dw_full_lifecycle_revoked_by_deadline",
+            "dw_local_projection"} <= set(names)
     assert {f"pd_years_of_life_run{i}" for i in range(1, 5)} <= set(names)
     assert {f"dr_residency_run{i}" for i in range(1, 4)} <= set(names)
     assert {f"cs_station_years_run{i}" for i in range(1, 5)} <= set(names)

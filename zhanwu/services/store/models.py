@@ -47,6 +47,7 @@ class Case(Base):
     """One row per case, overwritten by each newer projection (version = the case's seq)."""
 
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_programme_created_id", "programme", "created_at", "id"),)  # the lists' order
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     programme: Mapped[str] = mapped_column(String(64), index=True)

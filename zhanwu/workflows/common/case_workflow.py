@@ -184,7 +184,10 @@ class CaseWorkflow:
             REGION.value_set(snapshot.region), TIER.value_set(snapshot.tier or ""),
         ])
         workflow.set_current_details(self._details(snapshot, event))
-        await workflow.execute_activity(
+        # A local activity: the worker projects within the action's own workflow task (one task and no
+        # activity round trip through the server per action); runs recorded before replay as they ran.
+        run = workflow.execute_local_activity if workflow.patched("local-projection") else workflow.execute_activity
+        await run(
             "project", Projection(snapshot=snapshot, event=event, final=snapshot.state in self.lifecycle.finals),
             start_to_close_timeout=timedelta(seconds=10), retry_policy=ACTIVITY_RETRY,
             summary=f"#{event.seq} {event.action}",

@@ -1,0 +1,199 @@
+"""What the benchmarks start and measure with. `stack()` brings up, on 127.0.0.1 in a temp dir: a
+Temporal dev server on a free port (its SQLite file, `zhanwu dev`'s settings), the store (SQLite,
+migrated), Zhanwu's worker and API (uvicorn) as their own processes, as `zhanwu dev` runs them, and
+the raw baseline's worker (`bench.raw`); everything is stopped and removed on the way out."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from temporalio.client import Client
+
+from zhanwu.cli import prepare_temporal, temporal_dev_server
+from zhanwu.schemas.common import Actor
+from zhanwu.services.api.auth import mint_token
+from zhanwu.services.store.migrate import upgrade_async
+from zhanwu.services.workers.main import connect
+from zhanwu.settings import Settings
+
+CONCURRENCY = 50  # callers in flight, for Zhanwu and for the baseline alike
+RAW_QUEUE = "bench-raw"
+_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code(n: int, prefix: str = "91150203MA") -> str:
+    """The n-th valid unified social credit code (GB 32100 check character) under `prefix`."""
+    body = f"{prefix}{n:07d}"
+    total = sum(_CHARS.index(c) * w for c, w in zip(body, _WEIGHTS, strict=True))
+    return body + _CHARS[(31 - total % 31) % 31]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    client: Client  # Zhanwu's client (its data converter), for setup and inspection
+    raw: Client  # a plain client, for the baseline
+    http: httpx.AsyncClient  # to the API
+
+    def auth(self, actor: Actor) -> dict[str, str]:
+        token = mint_token(self.settings, actor.role, actor.region, actor.subject, timedelta(hours=2), actor.sector)
+        return {"Authorization": f"Bearer {token}"}
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+class Processes:
+    """Child processes logging to files in `tmp`; stopped in reverse order."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp, self.procs = tmp, list[subprocess.Popen[bytes]]()
+
+    def spawn(self, name: str, argv: list[str]) -> None:
+        log = open(self.tmp / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
+        self.procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
+
+    def stop(self) -> None:
+        for p in reversed(self.procs):
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+    async def ready(self, http: httpx.AsyncClient, path: str) -> None:
+        for _ in range(240):
+            if any(p.poll() is not None for p in self.procs):
+                raise SystemExit(f"a process ended while starting; its log is in {self.tmp}")
+            try:
+                if (await http.get(path)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.5)
+        raise SystemExit(f"the API did not answer {path}")
+
+
+@asynccontextmanager
+async def workspace(env: dict[str, str]) -> AsyncIterator[tuple[Path, Processes]]:
+    """A temp dir and the processes started in it, with `env` (ZHANWU_ settings) set for them and for
+    this process; removed on the way out, or kept (and said) when the benchmark failed."""
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped (timeout, make): still stop the processes it started
+    tmp = Path(tempfile.mkdtemp(prefix="zhanwu-bench-"))
+    os.environ.update({"ZHANWU_VAR_DIR": str(tmp), "ZHANWU_API_PORT": str(free_port())} | env)
+    procs = Processes(tmp)
+    progress(f"working in {tmp}")
+    try:
+        yield tmp, procs
+    except BaseException:
+        procs.stop()
+        progress(f"failed: the processes' logs are kept in {tmp}")
+        raise
+    procs.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def api_client(settings: Settings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}", timeout=120,
+                             limits=httpx.Limits(max_connections=CONCURRENCY))
+
+
+@asynccontextmanager
+async def stack() -> AsyncIterator[Stack]:
+    address = f"127.0.0.1:{free_port()}"
+    env = {"ZHANWU_TEMPORAL_ADDRESS": address, "ZHANWU_TASK_QUEUE": "bench", "ZHANWU_WORKER_METRICS_ADDRESS": "",
+           "ZHANWU_TEMPORAL_TIMEOUT_S": "120"}  # a loaded machine is slow, not unavailable: wait as the raw client does
+    async with workspace(env) as (tmp, procs):
+        settings = Settings()
+        host, port = address.rsplit(":", 1)
+        procs.spawn("temporal", [*temporal_dev_server(tmp / "temporal.db", host, port), "--headless"])
+        await upgrade_async(settings.db_url)
+        await prepare_temporal(settings)
+        procs.spawn("worker", [sys.executable, "-m", "zhanwu.cli", "worker"])
+        procs.spawn("api", [sys.executable, "-m", "zhanwu.cli", "api"])
+        procs.spawn("raw", [sys.executable, "-m", "bench.raw", address, RAW_QUEUE])
+        async with api_client(settings) as http:
+            await procs.ready(http, "/readyz")
+            progress("stack ready")
+            yield Stack(settings, await connect(settings), await Client.connect(address), http)
+
+
+@dataclass(frozen=True)
+class Figures:
+    calls: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rate(self) -> float:
+        return self.calls / self.seconds
+
+    def row(self, name: str, unit: str) -> str:
+        return (f"{name:<28} {self.rate:8.1f} {unit}/s   p50 {self.p50_ms:7.1f} ms   p99 {self.p99_ms:7.1f} ms"
+                f"   ({self.calls} in {self.seconds:.1f} s)")
+
+
+def percentiles(latencies: list[float]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds."""
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return cuts[49] * 1000, cuts[98] * 1000
+
+
+async def drive(callers: int, calls_each: int, call: Callable[[int, int], Awaitable[None]]) -> Figures:
+    """`callers` concurrent callers, each making `calls_each` calls one after the other (caller, i)."""
+    latencies: list[float] = []
+
+    async def caller(c: int) -> None:
+        for i in range(calls_each):
+            t = time.perf_counter()
+            await call(c, i)
+            latencies.append(time.perf_counter() - t)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(caller(c) for c in range(callers)))
+    return Figures(len(latencies), time.perf_counter() - t0, *percentiles(latencies))
+
+
+def progress(what: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
+
+
+def parser(doc: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--print-only", action="store_true", help="print the figures; exit 0 even when a target is missed")
+    return p
+
+
+def verdict(checks: list[tuple[str, bool]], print_only: bool) -> None:
+    """Print each target met or missed; exit 1 when one is missed, unless only printing."""
+    for name, ok in checks:
+        print(f"target {name:<48} {'met' if ok else 'MISSED'}")
+    print(f"cpu count {os.cpu_count()}")
+    if not print_only and not all(ok for _, ok in checks):
+        raise SystemExit(1)

@@ -1,0 +1,66 @@
+"""Cases opened per second through the API against raw workflow starts, on one dev server at 50
+concurrent callers: `python -m bench.opens [--calls N] [--print-only]`. Target: Zhanwu ≥ 0.8 × raw.
+
+Both sides are an update-with-start answered once the first update is done, and both workflows then
+stay open, as a case does. Zhanwu: a district office opens a doctoral workstation (摸排) over HTTP —
+token, the create action checked in the API, the case number allocated in the store, update-with-start,
+the machine's create, the projection committed, the answer rendered. Raw: update-with-start of a
+`bench_raw` workflow and its first update, from a plain client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio.client import WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+
+from bench.harness import CONCURRENCY, RAW_QUEUE, credit_code, drive, parser, progress, stack, verdict
+from zhanwu.schemas.common import Actor, Role
+
+DISTRICT = Actor(subject="yuci-kjj-bench", role=Role.DISTRICT_OFFICE, region="140702")
+TARGET = 0.8
+
+
+async def run(calls_each: int, print_only: bool) -> None:
+    async with stack() as s:
+        headers = s.auth(DISTRICT)
+
+        async def zhanwu(c: int, i: int) -> None:
+            n = c * 10_000 + i + 1  # the warm-up is i = -1
+            unit = {"name": f"晋中某企业{n}", "credit_code": credit_code(n, "91140702MA"), "kind": "enterprise",
+                    "sector": "industry", "region": "140702"}
+            r = await s.http.post("/api/v1/programmes/doctoral_workstation/cases", headers=headers,
+                                  json={"unit": unit, "intention": "高性能镁合金研发"})
+            if r.status_code != 201:
+                raise SystemExit(f"open answered {r.status_code}: {r.text}")
+
+        async def plain(c: int, i: int) -> None:
+            op = WithStartWorkflowOperation("bench_raw", id=f"raw-{c}-{i}", task_queue=RAW_QUEUE,
+                                            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
+            await s.raw.execute_update_with_start_workflow("bump", 1, start_workflow_operation=op, result_type=int)
+
+        progress("warming up")
+        await drive(CONCURRENCY, 1, lambda c, _: plain(c, -1))
+        await drive(CONCURRENCY, 1, lambda c, _: zhanwu(c, -1))
+        progress("raw Temporal")
+        base = await drive(CONCURRENCY, calls_each, plain)
+        progress("Zhanwu")
+        ours = await drive(CONCURRENCY, calls_each, zhanwu)
+    ratio = ours.rate / base.rate
+    print(f"callers {CONCURRENCY}, calls per caller {calls_each}")
+    print(base.row("raw update-with-start", "starts"))
+    print(ours.row("Zhanwu opens (HTTP)", "opens"))
+    print(f"ratio Zhanwu / raw             {ratio:.2f}")
+    verdict([(f"opens/s >= {TARGET} x raw starts/s", ratio >= TARGET)], print_only)
+
+
+def main() -> None:
+    p = parser(__doc__ or "")
+    p.add_argument("--calls", type=int, default=20, help="calls per caller (default 20: 1,000 in all)")
+    args = p.parse_args()
+    asyncio.run(run(args.calls, args.print_only))
+
+
+if __name__ == "__main__":
+    main()
