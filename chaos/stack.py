@@ -61,7 +61,7 @@ class Stack:
             "ZHANWU_VAR_DIR": str(self.tmp), "ZHANWU_DATABASE_URL": self.settings.db_url,
             "ZHANWU_TEMPORAL_ADDRESS": self.settings.temporal_address, "ZHANWU_TASK_QUEUE": "chaos",
             "ZHANWU_API_HOST": "127.0.0.1", "ZHANWU_API_PORT": str(api_port), "ZHANWU_WORKER_METRICS_ADDRESS": "",
-            "ZHANWU_JWT_SECRET": self.settings.jwt_secret, "ZHANWU_LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1",
+            "ZHANWU_RATE_LIMIT": "0", "ZHANWU_JWT_SECRET": self.settings.jwt_secret, "ZHANWU_LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1",
         }
 
     # --- processes -------------------------------------------------------------------------------
