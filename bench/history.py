@@ -51,7 +51,7 @@ from tests.factories import (
     pd_unit,
     registration,
 )
-from tests.gateway import fire
+from tests.gateway import fire, idle, runs
 from zhanwu.schemas.common import Role
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.gateway import Gateway
@@ -68,13 +68,6 @@ from zhanwu.workflows.registry import WORKFLOWS
 
 MAX_EVENTS, MAX_REPLAY_S = 1000, 0.5
 Scenario = Callable[[WorkflowEnvironment, Gateway, timedelta], Awaitable[str]]
-
-
-async def idle(env: WorkflowEnvironment, span: timedelta) -> None:
-    """Let `span` pass, a quarter at a time (one long skip outlasts the test server's RPC timeout)."""
-    end = await env.get_current_time() + span
-    while (left := end - await env.get_current_time()) > timedelta(0):
-        await env.sleep(min(left, timedelta(days=91)))
 
 
 async def dw_filed(env: WorkflowEnvironment, gw: Gateway, years: timedelta) -> str:
@@ -143,16 +136,6 @@ SCENARIOS: dict[str, Scenario] = {"doctoral workstation, filed": dw_filed,
                                   "commissioner station, filed": cs_filed,
                                   "commissioner station, monthly reports": cs_diligent,
                                   "commissioner, appointed": cm_appointed}
-
-
-async def runs(env: WorkflowEnvironment, case_id: str) -> list[WorkflowHistory]:
-    """The case's runs, first to last."""
-    run_id, out = (await env.client.get_workflow_handle(case_id).describe()).run_id, []
-    while run_id:
-        history = await env.client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
-        out.insert(0, history)
-        run_id = history.events[0].workflow_execution_started_event_attributes.continued_execution_run_id
-    return out
 
 
 async def replay_seconds(history: WorkflowHistory) -> float:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from zhanwu.schemas.common import Actor, CaseSnapshot
@@ -39,3 +40,20 @@ def due(case: CaseSnapshot, kind: str) -> datetime:
 
 async def sleep_until(env: WorkflowEnvironment, instant: datetime, after: timedelta = timedelta(hours=1)) -> None:
     await env.sleep(instant + after - await env.get_current_time())
+
+
+async def idle(env: WorkflowEnvironment, span: timedelta) -> None:
+    """Let `span` pass, a quarter at a time (one long skip outlasts the test server's RPC timeout)."""
+    end = await env.get_current_time() + span
+    while (left := end - await env.get_current_time()) > timedelta(0):
+        await env.sleep(min(left, timedelta(days=91)))
+
+
+async def runs(env: WorkflowEnvironment, case_id: str) -> list[WorkflowHistory]:
+    """The case's runs, first to last."""
+    run_id, out = (await env.client.get_workflow_handle(case_id).describe()).run_id, []
+    while run_id:
+        history = await env.client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
+        out.insert(0, history)
+        run_id = history.events[0].workflow_execution_started_event_attributes.continued_execution_run_id
+    return out

@@ -66,7 +66,8 @@ from zhanwu.workflows.doctoral_workstation.machine import LIFECYCLE as DW
 from zhanwu.workflows.postdoc_workstation.machine import LIFECYCLE as PD
 
 HERE = Path(__file__).parent / "histories"
-CAN_HISTORY_LIMIT = 40  # the lowered limit the dw_continued_as_new histories were recorded with
+CAN_HISTORY_LIMIT = 40  # the lowered limit the dw_continued_as_new histories were recorded with (before history-bound)
+BOUND_HISTORY_LIMIT = 60  # the lowered limit the cs_history_bound histories were recorded with
 
 
 class Recorder:
@@ -109,7 +110,7 @@ async def dw_revoked_by_deadline(r: Recorder) -> None:
 
 async def dw_continued_as_new(r: Recorder) -> None:
     """A case that continues as new (history limit lowered while recording), both runs."""
-    case_workflow.HISTORY_LIMIT = CAN_HISTORY_LIMIT
+    limit, case_workflow.HISTORY_LIMIT = case_workflow.HISTORY_LIMIT, CAN_HISTORY_LIMIT
     try:
         code = "91110000600037341L"
         c = (await r.gw.open(DW, "open_survey", DISTRICT, open_survey(code=code), None)).id
@@ -122,7 +123,24 @@ async def dw_continued_as_new(r: Recorder) -> None:
         for i, run_id in enumerate(await r.runs(c), 1):
             await r.save(c, f"dw_continued_as_new_run{i}", run_id)
     finally:
-        case_workflow.HISTORY_LIMIT = 4000
+        case_workflow.HISTORY_LIMIT = limit
+
+
+async def cs_history_bound(r: Recorder) -> None:
+    """A filed station left alone (the patch `history-bound`, its limit lowered while recording): its
+    reports lapse and their reminders fire, and it continues as new at the limit; every run."""
+    limit, case_workflow.HISTORY_LIMIT = case_workflow.HISTORY_LIMIT, BOUND_HISTORY_LIMIT
+    try:
+        c = (await r.gw.open(CS, "submit_application", CS_HOST, cs_application(), None)).id
+        await r.act(c, "start_review", BT_CITY_OFFICE, {"note": "组织专家评审"})
+        await r.act(c, "file", BT_CITY_OFFICE, {"note": "予以备案"})
+        await r.env.sleep(timedelta(days=75))
+        await r.act(c, "submit_monthly_report", CS_STATION, {"report": "补报"})
+        await r.env.sleep(timedelta(days=75))
+        for i, run_id in enumerate(await r.runs(c), 1):
+            await r.save(c, f"cs_history_bound_run{i}", run_id)
+    finally:
+        case_workflow.HISTORY_LIMIT = limit
 
 
 async def pd_years_of_life(r: Recorder) -> None:
@@ -266,6 +284,7 @@ SCENARIOS: dict[str, Callable[[Recorder], Awaitable[None]]] = {
     "cm_service_term": cm_service_term,
     "dw_supervised": dw_supervised,
     "dw_local_projection": dw_local_projection,
+    "cs_history_bound": cs_history_bound,
 }
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer
+from temporalio.worker import Replayer, WorkflowReplayResult
 
-from tests.replay.record import CAN_HISTORY_LIMIT
+from tests.replay.record import BOUND_HISTORY_LIMIT, CAN_HISTORY_LIMIT
 from zhanwu.services.workers.main import workflow_runner
 from zhanwu.workflows.common import case_workflow
 from zhanwu.workflows.registry import LIFECYCLES, WORKFLOWS
@@ -26,15 +26,32 @@ def test_every_programme_has_histories_including_continued_runs() -> None:
     assert {f"dr_residency_run{i}" for i in range(1, 4)} <= set(names)
     assert {f"cs_station_years_run{i}" for i in range(1, 5)} <= set(names)
     assert {f"cm_service_term_run{i}" for i in range(1, 6)} <= set(names)
+    assert {f"cs_history_bound_run{i}" for i in range(1, 4)} <= set(names)
     assert {n.split("_")[0] for n in names} == {lc.id_prefix for lc in LIFECYCLES.values()}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if path.stem.startswith("dw_continued_as_new"):
-        monkeypatch.setattr(case_workflow, "HISTORY_LIMIT", CAN_HISTORY_LIMIT)
+        monkeypatch.setattr(case_workflow, "LEGACY_HISTORY_LIMIT", CAN_HISTORY_LIMIT)
+    if path.stem.startswith("cs_history_bound"):
+        monkeypatch.setattr(case_workflow, "HISTORY_LIMIT", BOUND_HISTORY_LIMIT)
+    assert (await replay(path)).replay_failure is None
+
+
+async def test_runs_from_before_the_history_bound_keep_their_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run recorded before the patch `history-bound` and longer than today's limit replays as it ran;
+    applying today's limit to it (no patch guard) would continue it as new where it did not."""
+    path = Path(__file__).parent / "histories" / "cs_station_years_run3.json"  # 153 events, before the patch
+    monkeypatch.setattr(case_workflow, "HISTORY_LIMIT", 100)
+    assert (await replay(path)).replay_failure is None
+    monkeypatch.setattr(case_workflow, "LEGACY_HISTORY_LIMIT", 100)  # as if unguarded
+    failure = (await replay(path, raise_on_failure=False)).replay_failure
+    assert failure is not None and "nondetermin" in str(failure).lower()
+
+
+async def replay(path: Path, raise_on_failure: bool = True) -> WorkflowReplayResult:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     replayer = Replayer(workflows=list(WORKFLOWS.values()), data_converter=pydantic_data_converter,
                         workflow_runner=workflow_runner())
-    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
-    assert result.replay_failure is None
+    return await replayer.replay_workflow(history, raise_on_replay_failure=raise_on_failure)

@@ -1,14 +1,18 @@
-"""A long-lived case continues as new and loses nothing: state, version, idempotency memory."""
+"""A long-lived case continues as new and loses nothing: state, version, idempotency memory; and
+however long it lives, each run stays short (the history bound)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.factories import CITY, DISTRICT, HOST, filing, open_survey
-from tests.gateway import fire
+from tests.factories import BT_CITY_OFFICE, CITY, CS_HOST, DISTRICT, HOST, cs_application, filing, open_survey
+from tests.gateway import fire, idle, runs
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.repository import Store
+from zhanwu.workflows.commissioner_station.machine import LIFECYCLE as CS
 from zhanwu.workflows.common import case_workflow
 from zhanwu.workflows.doctoral_workstation.machine import LIFECYCLE as DW
 
@@ -40,3 +44,22 @@ async def test_case_continues_as_new_and_keeps_everything(
     now = await store.get_case(case_id)
     assert now.version == 18 and now.state == "filed"
     assert [h.seq for h in await store.history(case_id)] == list(range(1, 19))
+
+
+async def test_a_station_left_alone_ten_years_keeps_every_run_under_the_bound(
+    env: WorkflowEnvironment, store: Store, gw: Gateway
+) -> None:
+    """The worst case for a history: a filed station whose 120 monthly reports all lapse, each with its
+    three reminders, and which no evaluation ever reaches (no cycle boundary). Ran as one run of 2,754 events."""
+    case_id = (await gw.open(CS, "submit_application", CS_HOST, cs_application(), None)).id
+    await fire(gw, case_id, "start_review", BT_CITY_OFFICE, {"note": "组织专家评审"})
+    await fire(gw, case_id, "file", BT_CITY_OFFICE, {"note": "予以备案"})
+    await idle(env, timedelta(days=10 * 365 + 2))
+    lengths = [len(h.events) for h in await runs(env, case_id)]
+    assert len(lengths) >= 10 and max(lengths) <= 1000, lengths
+    case = await store.get_case(case_id)
+    assert case is not None and case.state == "filed"
+    history = await store.history(case_id)
+    assert [h.seq for h in history] == list(range(1, case.version + 1))  # nothing lost or repeated across the runs
+    lapsed = [h for h in history if h.action == "report_overdue"]
+    assert len(lapsed) >= 119 and [r["status"] for r in case.data["reports"]].count("outstanding") == len(lapsed)

@@ -94,6 +94,9 @@ class Level(Labelled):
     ESCALATED = ("escalated", "督办升级", "escalated to the supervising office")
 
 
+LEVEL_ORDER = {level: i for i, level in enumerate(Level)}
+
+
 class Deadline(BaseModel):
     kind: str
     label: str
@@ -176,10 +179,14 @@ class CaseSnapshot(BaseModel):
         a = self.adjustment(kind, base)
         return (base, False) if a is None else (base + a.shift, a.suspended_at is not None)
 
-    def alert_on(self, kind: str, due_at: datetime) -> Level | None:
-        """The highest reminder sent for this due date."""
-        sent = [a.level for a in self.alerts if a.kind == kind and a.due_at == due_at]
-        return max(sent, key=list(Level).index) if sent else None
+    def alert_levels(self) -> dict[tuple[str, datetime], Level]:
+        """The highest reminder sent for each due date, by (kind, due instant)."""
+        out: dict[tuple[str, datetime], Level] = {}
+        for a in self.alerts:
+            key = (a.kind, a.due_at)
+            if key not in out or LEVEL_ORDER[a.level] > LEVEL_ORDER[out[key]]:
+                out[key] = a.level
+        return out
 
     @field_validator("deadlines")
     @classmethod

@@ -45,7 +45,8 @@ SEARCH_ATTRIBUTES = (PROGRAMME, CASE_STATE, REGION, TIER)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 OPEN_TIMEOUT = timedelta(minutes=10)  # a case whose create never arrives ends unopened
 REMEMBERED_ANSWERS = 200  # idempotency keys remembered per case (carried across continue-as-new)
-HISTORY_LIMIT = 4000  # events; continue-as-new before this even if the server does not suggest it
+HISTORY_LIMIT = 250  # events; continue-as-new past this even if the server does not suggest it (the patch history-bound)
+LEGACY_HISTORY_LIMIT = 4000  # the limit of runs started before the patch history-bound
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ class CaseWorkflow:
         except TimeoutError:
             return None
         ladder = workflow.patched("supervision-ladder")  # runs recorded before the reminders replay without them
+        # a run stays short enough to replay quickly, whatever the case's age; runs before it replay as they ran
+        self.history_limit = HISTORY_LIMIT if workflow.patched("history-bound") else LEGACY_HISTORY_LIMIT
         fired: set[tuple[str, str, str]] = set()
         while True:
             case = self._case()
@@ -239,4 +242,4 @@ class CaseWorkflow:
 
     def _history_full(self) -> bool:
         info = workflow.info()
-        return info.is_continue_as_new_suggested() or info.get_current_history_length() > HISTORY_LIMIT
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > self.history_limit

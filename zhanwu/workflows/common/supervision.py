@@ -88,7 +88,7 @@ def next_step(case: CaseSnapshot, now: datetime) -> tuple[Reminder, datetime] | 
     already due above what was sent, or else the next step ahead."""
     out = []
     for d in case.deadlines:
-        if d.met or d.suspended or not d.supervised:
+        if d.met or d.suspended or not d.supervised or d.alert == LEVELS[-1]:  # the ladder's top: nothing above
             continue
         todo = [(lvl, at) for lvl, at in LADDER.steps(d.due_at, calendar_of(case)) if _above(lvl, d.alert)]
         passed = [s for s in todo if s[1] <= now]
