@@ -13,11 +13,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bench.harness import CONCURRENCY, RAW_QUEUE, Stack, credit_code, drive, parser, progress, stack, verdict
+from bench.harness import CONCURRENCY, RAW_QUEUE, Stack, credit_code, drive, parser, progress, stack, versus
 from zhanwu.schemas.common import Actor, Role
 
 CITY = Actor(subject="bt-kjj-bench", role=Role.CITY_OFFICE, region="150200")
-TARGET = 0.8
 
 
 def station(n: int) -> dict[str, Any]:
@@ -61,16 +60,8 @@ async def run(calls_each: int, print_only: bool) -> None:
         progress("setup done; warming up")
         await drive(CONCURRENCY, 2, plain)  # warm both paths up
         await drive(CONCURRENCY, 2, zhanwu)
-        progress("raw Temporal")
-        base = await drive(CONCURRENCY, calls_each, plain)
-        progress("Zhanwu")
-        ours = await drive(CONCURRENCY, calls_each, zhanwu)
-    ratio = ours.rate / base.rate
-    print(f"callers {CONCURRENCY}, calls per caller {calls_each}")
-    print(base.row("raw Temporal updates", "updates"))
-    print(ours.row("Zhanwu actions (HTTP)", "actions"))
-    print(f"ratio Zhanwu / raw             {ratio:.2f}")
-    verdict([(f"actions/s >= {TARGET} x raw updates/s", ratio >= TARGET)], print_only)
+        await versus(calls_each, plain, zhanwu, "raw Temporal updates", "updates", "Zhanwu actions (HTTP)", "actions",
+                     print_only)
 
 
 def main() -> None:

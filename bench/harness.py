@@ -166,7 +166,11 @@ def percentiles(latencies: list[float]) -> tuple[float, float]:
     return cuts[49] * 1000, cuts[98] * 1000
 
 
-async def drive(callers: int, calls_each: int, call: Callable[[int, int], Awaitable[None]]) -> Figures:
+Call = Callable[[int, int], Awaitable[None]]  # (caller, i)
+RATIO_TARGET = 0.8  # Zhanwu's rate against the raw engine's
+
+
+async def drive(callers: int, calls_each: int, call: Call) -> Figures:
     """`callers` concurrent callers, each making `calls_each` calls one after the other (caller, i)."""
     latencies: list[float] = []
 
@@ -179,6 +183,21 @@ async def drive(callers: int, calls_each: int, call: Callable[[int, int], Awaita
     t0 = time.perf_counter()
     await asyncio.gather(*(caller(c) for c in range(callers)))
     return Figures(len(latencies), time.perf_counter() - t0, *percentiles(latencies))
+
+
+async def versus(calls_each: int, plain: Call, zhanwu: Call, raw_label: str, raw_unit: str, our_label: str,
+                 our_unit: str, print_only: bool) -> None:
+    """The raw engine's calls, then Zhanwu's, at CONCURRENCY callers; both figures, the ratio and its target."""
+    progress("raw Temporal")
+    base = await drive(CONCURRENCY, calls_each, plain)
+    progress("Zhanwu")
+    ours = await drive(CONCURRENCY, calls_each, zhanwu)
+    ratio = ours.rate / base.rate
+    print(f"callers {CONCURRENCY}, calls per caller {calls_each}")
+    print(base.row(raw_label, raw_unit))
+    print(ours.row(our_label, our_unit))
+    print(f"ratio Zhanwu / raw             {ratio:.2f}")
+    verdict([(f"{our_unit}/s >= {RATIO_TARGET} x raw {raw_unit}/s", ratio >= RATIO_TARGET)], print_only)
 
 
 def progress(what: str) -> None:

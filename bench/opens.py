@@ -15,11 +15,10 @@ import asyncio
 from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
-from bench.harness import CONCURRENCY, RAW_QUEUE, credit_code, drive, parser, progress, stack, verdict
+from bench.harness import CONCURRENCY, RAW_QUEUE, credit_code, drive, parser, progress, stack, versus
 from zhanwu.schemas.common import Actor, Role
 
 DISTRICT = Actor(subject="yuci-kjj-bench", role=Role.DISTRICT_OFFICE, region="140702")
-TARGET = 0.8
 
 
 async def run(calls_each: int, print_only: bool) -> None:
@@ -43,16 +42,8 @@ async def run(calls_each: int, print_only: bool) -> None:
         progress("warming up")
         await drive(CONCURRENCY, 1, lambda c, _: plain(c, -1))
         await drive(CONCURRENCY, 1, lambda c, _: zhanwu(c, -1))
-        progress("raw Temporal")
-        base = await drive(CONCURRENCY, calls_each, plain)
-        progress("Zhanwu")
-        ours = await drive(CONCURRENCY, calls_each, zhanwu)
-    ratio = ours.rate / base.rate
-    print(f"callers {CONCURRENCY}, calls per caller {calls_each}")
-    print(base.row("raw update-with-start", "starts"))
-    print(ours.row("Zhanwu opens (HTTP)", "opens"))
-    print(f"ratio Zhanwu / raw             {ratio:.2f}")
-    verdict([(f"opens/s >= {TARGET} x raw starts/s", ratio >= TARGET)], print_only)
+        await versus(calls_each, plain, zhanwu, "raw update-with-start", "starts", "Zhanwu opens (HTTP)", "opens",
+                     print_only)
 
 
 def main() -> None:

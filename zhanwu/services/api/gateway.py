@@ -36,6 +36,7 @@ from zhanwu.workflows.registry import LIFECYCLES
 
 T = TypeVar("T")
 BATCH_CONCURRENCY = 8  # cases of one batch in flight at once
+TRANSIENT = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
 
 
 def unavailable() -> Problem:  # a fresh one each time: a raised exception keeps its traceback
@@ -221,7 +222,7 @@ class Gateway:
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             raise unavailable() from None
         except RPCError as e:
-            if e.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+            if e.status in TRANSIENT:
                 raise unavailable() from None
             raise
         except RuntimeError as e:  # the lazy client's first connect failed
@@ -241,7 +242,7 @@ class Gateway:
             except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
                 raise pending() from None
             except RPCError as e:
-                if e.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+                if e.status in TRANSIENT:
                     raise pending() from None
                 raise
         except WorkflowUpdateFailedError as e:

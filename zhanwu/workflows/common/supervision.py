@@ -24,6 +24,7 @@ from datetime import date, datetime, time, timedelta
 from pydantic import Field
 
 from zhanwu.schemas.common import (
+    LEVEL_ORDER,
     Adjustment,
     Alert,
     CaseSnapshot,
@@ -39,7 +40,7 @@ from zhanwu.workflows.common.lifecycle import Action, Facts, Rule, Violation
 
 CLAUSE = "站务督办规程"
 OFFICES = (Role.CITY_OFFICE, Role.DISTRICT_OFFICE, Role.SECTOR_DEPARTMENT)
-LEVELS = list(Level)
+TOP = list(Level)[-1]  # the ladder's top: nothing fires above it
 
 
 class Supervise(Labelled):
@@ -88,7 +89,7 @@ def next_step(case: CaseSnapshot, now: datetime) -> tuple[Reminder, datetime] | 
     already due above what was sent, or else the next step ahead."""
     out = []
     for d in case.deadlines:
-        if d.met or d.suspended or not d.supervised or d.alert == LEVELS[-1]:  # the ladder's top: nothing above
+        if d.met or d.suspended or not d.supervised or d.alert == TOP:
             continue
         todo = [(lvl, at) for lvl, at in LADDER.steps(d.due_at, calendar_of(case)) if _above(lvl, d.alert)]
         passed = [s for s in todo if s[1] <= now]
@@ -99,7 +100,7 @@ def next_step(case: CaseSnapshot, now: datetime) -> tuple[Reminder, datetime] | 
 
 
 def _above(level: Level, sent: Level | None) -> bool:
-    return sent is None or LEVELS.index(level) > LEVELS.index(sent)
+    return sent is None or LEVEL_ORDER[level] > LEVEL_ORDER[sent]
 
 
 # --- rules ---------------------------------------------------------------------------------------
