@@ -3,9 +3,14 @@ the overdue filter reads the open deadlines."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
 
 from zhanwu.schemas.common import Actor, AuditEvent, CaseSnapshot, Deadline, Projection, Role
+from zhanwu.services.store import repository
 from zhanwu.services.store.repository import CaseFilter, DeadlineFilter, Store
 from zhanwu.workflows.common.lifecycle import Scope
 
@@ -97,3 +102,50 @@ async def test_title_search_reads_the_words_alike_on_every_backend(store: Store)
 
     assert await found("公司") and await found("abc_1") and await found("dw-140702-2026-0001")
     assert not await found("%") and not await found("ABC%1") and not await found("AB_")  # no wildcards
+
+
+def case_projection(n: int, seq: int) -> Projection:
+    p = projection(seq, "surveyed" if seq == 1 else "cultivating")
+    snap = p.snapshot.model_copy(update={"id": f"dw-140702-2026-{n:04d}", "parties": {"host_unit": [f"unit-{n}-{seq}"]}})
+    return Projection(snapshot=snap, event=p.event.model_copy(update={"case_id": snap.id}))
+
+
+async def test_concurrent_projections_land_once_each_in_order_and_chained(store: Store) -> None:
+    """Many cases projecting at once (on SQLite they are committed in groups): every caller learns whether
+    its own projection wrote, a retry racing its original writes nothing, each case's audit is 1..n and
+    the chain verifies."""
+    async def one_case(n: int) -> list[list[bool]]:  # per action: the projection and its retry, racing
+        return [sorted(await asyncio.gather(*(store.project(case_projection(n, seq)) for _ in range(2))))
+                for seq in (1, 2)]
+
+    outcomes = await asyncio.gather(*(one_case(n) for n in range(1, 31)))
+    assert outcomes == [[[False, True]] * 2] * 30
+    # each caller its own answer: even cases a new action, odd ones a late retry of their last
+    late = await asyncio.gather(*(store.project(case_projection(n, 3 if n % 2 == 0 else 2)) for n in range(1, 31)))
+    assert late == [n % 2 == 0 for n in range(1, 31)]
+    assert all(await asyncio.gather(*(store.project(case_projection(n, 3)) for n in range(1, 31, 2))))
+    for n in range(1, 31):
+        case_id = f"dw-140702-2026-{n:04d}"
+        assert [e.seq for e in await store.history(case_id)] == [1, 2, 3]
+        assert (await store.get_case(case_id)).version == 3
+        mine, _ = await store.list_cases(CaseFilter("doctoral_workstation"), Scope.of(
+            Actor(subject=f"unit-{n}-3", role=Role.HOST_UNIT, region="140702")), T0, 10, None)
+        assert [c.id for c in mine] == [case_id]  # the parties as of the last projection
+    report = await store.verify_audit()
+    assert report.broken is None and report.checked == 90
+
+
+async def test_a_projection_that_fails_fails_alone(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A projection that cannot be written fails its own caller; those committed with it are written."""
+    real = repository._project
+
+    def spoiled(db: Any, p: Projection, alg: Any) -> bool:
+        if p.snapshot.id.endswith("0002"):
+            raise RuntimeError("spoiled")
+        return real(db, p, alg)
+
+    monkeypatch.setattr(repository, "_project", spoiled)
+    outcomes = await asyncio.gather(*(store.project(case_projection(n, 1)) for n in (1, 2, 3)), return_exceptions=True)
+    assert outcomes[0] is True and outcomes[2] is True and isinstance(outcomes[1], RuntimeError)
+    assert [len(await store.history(f"dw-140702-2026-{n:04d}")) for n in (1, 2, 3)] == [1, 0, 1]
+    assert (await store.verify_audit()).broken is None

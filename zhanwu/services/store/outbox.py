@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from zhanwu.schemas.common import AuditEvent
 from zhanwu.schemas.webhooks import (
@@ -25,9 +26,9 @@ from zhanwu.services.store.models import Outbox, Subscription
 PENDING, DELIVERED, DEAD = DeliveryStatus.PENDING.value, DeliveryStatus.DELIVERED.value, DeliveryStatus.DEAD.value
 
 
-async def enqueue(db: AsyncSession, e: AuditEvent, region: str) -> None:
+def enqueue(db: Session, e: AuditEvent, region: str) -> None:
     """In the audit record's own transaction: one outbox row per live subscription the event matches."""
-    subs = (await db.scalars(select(Subscription).where(Subscription.deleted_at.is_(None)))).all()
+    subs = db.scalars(select(Subscription).where(Subscription.deleted_at.is_(None))).all()
     event = CaseEvent.of(e)
     body = event.model_dump(mode="json")
     now = datetime.now(UTC)
