@@ -275,6 +275,22 @@ async def dw_local_projection(r: Recorder) -> None:
     await r.save(c, "dw_local_projection")
 
 
+async def dw_attributes_on_change(r: Recorder) -> None:
+    """Search attributes upserted only when one changes (the patch `search-attributes-on-change`): a
+    suspension and a resumption leave them, a new state and a new tier upsert."""
+    c = (await r.gw.open(DW, "open_survey", DISTRICT, open_survey(), None)).id
+    await r.act(c, "begin_cultivation", DISTRICT)
+    await r.act(c, "submit_filing", HOST, filing(team_size=5))
+    await r.act(c, "recommend", DISTRICT)
+    await r.act(c, "approve_filing", CITY)
+    await r.act(c, "set_tier", CITY, {"tier": "demonstration"})
+    due = (await r.env.get_current_time()) + timedelta(days=30)
+    await r.act(c, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due.isoformat()})
+    await r.act(c, "suspend_deadline", DISTRICT, {"kind": "rectification", "reason": "负责人住院"})
+    await r.act(c, "resume_deadline", DISTRICT, {"kind": "rectification", "reason": "已出院"})
+    await r.save(c, "dw_attributes_on_change")
+
+
 SCENARIOS: dict[str, Callable[[Recorder], Awaitable[None]]] = {
     "dw_full_lifecycle_revoked_by_deadline": dw_revoked_by_deadline,
     "dw_continued_as_new": dw_continued_as_new,
@@ -285,6 +301,7 @@ SCENARIOS: dict[str, Callable[[Recorder], Awaitable[None]]] = {
     "dw_supervised": dw_supervised,
     "dw_local_projection": dw_local_projection,
     "cs_history_bound": cs_history_bound,
+    "dw_attributes_on_change": dw_attributes_on_change,
 }
 
 

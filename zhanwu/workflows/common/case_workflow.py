@@ -182,10 +182,12 @@ class CaseWorkflow:
         snapshot, event = self.machine.apply(name, facts)
         self.snapshot = snapshot
         self.boundary = self.boundary or self.lifecycle.by_key[name].new_run
-        workflow.upsert_search_attributes([
-            PROGRAMME.value_set(snapshot.programme), CASE_STATE.value_set(snapshot.state),
-            REGION.value_set(snapshot.region), TIER.value_set(snapshot.tier or ""),
-        ])
+        attributes = [PROGRAMME.value_set(snapshot.programme), CASE_STATE.value_set(snapshot.state),
+                      REGION.value_set(snapshot.region), TIER.value_set(snapshot.tier or "")]
+        current = workflow.info().typed_search_attributes
+        # only when one changed (the patch search-attributes-on-change; runs before it upserted every action)
+        if not workflow.patched("search-attributes-on-change") or any(current.get(a.key) != a.value for a in attributes):
+            workflow.upsert_search_attributes(attributes)
         workflow.set_current_details(self._details(snapshot, event))
         # A local activity: the worker projects within the action's own workflow task (one task and no
         # activity round trip through the server per action); runs recorded before replay as they ran.
