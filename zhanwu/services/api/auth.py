@@ -55,7 +55,7 @@ def decode(settings: Settings, token: str) -> Actor:
     return actor
 
 
-def authenticate(
+async def authenticate(
     request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Actor:
     if creds is None or creds.scheme.lower() != "bearer":
@@ -69,7 +69,7 @@ def authenticate(
 CurrentActor = Annotated[Actor, Depends(authenticate)]
 
 
-def city_office(actor: CurrentActor) -> Actor:
+async def city_office(actor: CurrentActor) -> Actor:
     """The actor, if a city office (webhook subscriptions, the refusals record); else 403."""
     if actor.role is not Role.CITY_OFFICE:
         raise Problem(403, "only a city office may use this", "仅市级主管部门可使用此功能",

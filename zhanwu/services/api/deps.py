@@ -1,4 +1,6 @@
-"""Per-request access to the process-wide gateway and store, and programme lookup."""
+"""Per-request access to the process-wide gateway and store, and programme lookup. The dependencies
+here and in `auth` are `async def` though they never wait: FastAPI runs a plain `def` on a thread, a
+hop per dependency per request."""
 
 from __future__ import annotations
 
@@ -16,15 +18,15 @@ from zhanwu.workflows.registry import LIFECYCLES
 DEFAULT_PAGE = 50
 
 
-def gateway(request: Request) -> Gateway:
+async def gateway(request: Request) -> Gateway:
     return request.app.state.gateway
 
 
-def store(request: Request) -> Store:
+async def store(request: Request) -> Store:
     return request.app.state.store
 
 
-def no_nul(request: Request) -> None:
+async def no_nul(request: Request) -> None:
     """Every route: a path or query parameter holding the NUL character, which PostgreSQL cannot store,
     is refused 422 naming it (bodies: `Payload`)."""
     bad = [["path", k] for k, v in request.path_params.items() if has_nul(v)]
@@ -36,7 +38,7 @@ def no_nul(request: Request) -> None:
                               for loc in bad])
 
 
-def page_limit(
+async def page_limit(
     request: Request,
     limit: Annotated[int | None, Query(ge=1, description="the page's size: 50 by default, at most ZHANWU_MAX_PAGE_SIZE "
                                                           "(200 by default)")] = None,
@@ -58,7 +60,12 @@ def lifecycle(programme: str) -> Lifecycle:
     return lc
 
 
+async def programme(programme: str) -> Lifecycle:
+    """The path's programme."""
+    return lifecycle(programme)
+
+
 PageLimit = Annotated[int, Depends(page_limit)]
 GatewayDep = Annotated[Gateway, Depends(gateway)]
 StoreDep = Annotated[Store, Depends(store)]
-LifecycleDep = Annotated[Lifecycle, Depends(lifecycle)]
+LifecycleDep = Annotated[Lifecycle, Depends(programme)]

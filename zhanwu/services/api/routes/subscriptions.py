@@ -25,7 +25,7 @@ from zhanwu.workflows.registry import LIFECYCLES
 router = APIRouter(prefix="/api/v1/subscriptions", tags=["subscriptions"], responses=documented(403))
 
 
-def webhooks(store: StoreDep) -> Webhooks:
+async def webhooks(store: StoreDep) -> Webhooks:
     return store.webhooks
 
 
