@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
 
 from zhanwu.schemas.common import AuditEvent
 from zhanwu.schemas.webhooks import (
@@ -26,19 +26,19 @@ from zhanwu.services.store.models import Outbox, Subscription
 PENDING, DELIVERED, DEAD = DeliveryStatus.PENDING.value, DeliveryStatus.DELIVERED.value, DeliveryStatus.DEAD.value
 
 
-def enqueue(db: Session, e: AuditEvent, region: str) -> None:
+def enqueue(conn: Connection, e: AuditEvent, region: str) -> None:
     """In the audit record's own transaction: one outbox row per live subscription the event matches."""
-    subs = db.scalars(select(Subscription).where(Subscription.deleted_at.is_(None))).all()
-    event = CaseEvent.of(e)
-    body = event.model_dump(mode="json")
-    now = datetime.now(UTC)
-    db.add_all(
-        Outbox(subscription_id=s.id, event_id=event.id, event=body, status=PENDING, attempts=0, next_attempt_at=now,
-               created_at=now)
-        for s in subs
-        if region.startswith(s.city) and (not s.programmes or e.programme in s.programmes)
-        and (not s.actions or e.action in s.actions)
-    )
+    subs = conn.execute(select(Subscription.id, Subscription.city, Subscription.programmes, Subscription.actions)
+                        .where(Subscription.deleted_at.is_(None))).all()
+    matching = [s.id for s in subs if region.startswith(s.city) and (not s.programmes or e.programme in s.programmes)
+                and (not s.actions or e.action in s.actions)]
+    if matching:
+        event = CaseEvent.of(e)
+        body, now = event.model_dump(mode="json"), datetime.now(UTC)
+        conn.execute(insert(Outbox), [
+            {"subscription_id": sid, "event_id": event.id, "event": body, "status": PENDING, "attempts": 0,
+             "next_attempt_at": now, "created_at": now} for sid in matching
+        ])
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     exists,
     extract,
     func,
+    insert,
     literal_column,
     not_,
     or_,
@@ -33,13 +34,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from zhanwu.schemas.common import AuditEvent, Ban, CaseSnapshot, Projection, region_prefix
 from zhanwu.schemas.evaluations import EvaluationRecord
 from zhanwu.schemas.views import RefusalView
-from zhanwu.services.store.chain import CONTENT, LINKS, Algorithm, Chain, Report, digest, plain
+from zhanwu.services.store.chain import Algorithm, Chain, Report, digest, plain
 from zhanwu.services.store.models import (
     AuditHead,
     AuditRecord,
@@ -152,8 +152,8 @@ class Store:
     async def _project(self, p: Projection) -> bool:
         if self._group is not None:
             return await self._group.project(p)
-        async with self._write() as db:
-            return await db.run_sync(_project, p, self.audit_hash)
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(_project, p, self.audit_hash)
 
     async def claim(self, key: str, case_id: str) -> str:
         """Grant `key` to `case_id` unless another case holds it; returns the holder. A case holds
@@ -419,67 +419,67 @@ def _case_columns(s: CaseSnapshot) -> dict[str, Any]:
     }
 
 
-def _deadline_rows(s: CaseSnapshot) -> list[CaseDeadline]:
-    return [CaseDeadline(case_id=s.id, kind=d.kind, due_at=d.due_at, label=d.label, label_en=d.label_en)
-            for d in s.deadlines if not d.met]
-
-
-def _project(db: Session, p: Projection, alg: Algorithm) -> bool:
-    """The projection's transaction, synchronous: on SQLite it runs whole on a thread of its own. Its
-    case's last audit record says whether it was already written (a case projects in order)."""
+def _project(conn: Connection, p: Projection, alg: Algorithm) -> bool:
+    """The projection's transaction, synchronous and in Core statements (the ORM's unit of work cost
+    more than the SQL): on SQLite it runs whole on a thread of its own. Its case's last audit record
+    says whether it was already written (a case projects in order)."""
     s, e = p.snapshot, p.event
-    last = db.execute(
+    last = conn.execute(
         select(AuditRecord.seq, AuditRecord.hash).where(AuditRecord.case_id == e.case_id)
         .order_by(AuditRecord.id.desc()).limit(1)
     ).first()
     if last is not None and last.seq >= e.seq:
         return False
-    enqueue(db, e, s.region)
-    row = db.get(Case, s.id, with_for_update=True)
+    enqueue(conn, e, s.region)
+    row = conn.execute(select(Case.version, Case.snapshot).where(Case.id == s.id).with_for_update()).first()
     if row is None or row.version < s.version:
-        _bring_case_up(db, row, p)
-    _append_audit(db, e, alg, last.hash if last else None)  # last: the chain's head stays locked only until the commit
+        _bring_case_up(conn, row.snapshot if row else None, p)
+    _append_audit(conn, e, alg, last.hash if last else None)  # last: the chain's head stays locked only until the commit
     return True
 
 
-def _append_audit(db: Session, e: AuditEvent, alg: Algorithm, case_prev: str | None) -> None:
+def _append_audit(conn: Connection, e: AuditEvent, alg: Algorithm, case_prev: str | None) -> None:
     """Insert the record chained to the audit's head and to its case's last record. Updating the head
     first locks it (PostgreSQL: its row; SQLite: the database's write lock) until the commit, so the
     chain has one writer at a time and never forks."""
-    head = update(AuditHead).where(AuditHead.id == 1).execution_options(synchronize_session=False)
-    prev = db.execute(head.values(records=AuditHead.records + 1).returning(AuditHead.hash)).scalar_one()
-    row = _audit_row(e, alg, case_prev, prev)
-    row.hash = digest({c: getattr(row, c) for c in (*CONTENT, *LINKS)})
-    db.add(row)
-    db.execute(head.values(hash=row.hash))
+    head = update(AuditHead).where(AuditHead.id == 1)
+    prev = conn.execute(head.values(records=AuditHead.records + 1).returning(AuditHead.hash)).scalar_one()
+    record = {
+        "case_id": e.case_id, "programme": e.programme, "seq": e.seq, "at": e.at, "actor_subject": e.actor.subject,
+        "actor_role": e.actor.role.value, "actor_region": e.actor.region, "action": e.action,
+        "from_state": e.from_state, "to_state": e.to_state, "rules": e.rules, "payload": e.payload,
+        "recorded_at": datetime.now(UTC), "hash_alg": alg, "case_prev_hash": case_prev, "prev_hash": prev,
+    }
+    record["hash"] = digest(record)
+    conn.execute(insert(AuditRecord).values(record))
+    conn.execute(head.values(hash=record["hash"]))
 
 
-def _bring_case_up(db: Session, row: Case | None, p: Projection) -> None:
+def _bring_case_up(conn: Connection, before: dict[str, Any] | None, p: Projection) -> None:
     """The case row, its parties, open deadlines and bans as of the snapshot (each set rewritten only
     when it changed); a final case frees its claims."""
     s, columns = p.snapshot, _case_columns(p.snapshot)
-    before: dict[str, Any] = {} if row is None else row.snapshot
-    if row is None:
-        db.add(Case(id=s.id, **columns))
+    if before is None:
+        conn.execute(insert(Case).values(id=s.id, **columns))
     else:
-        for k, v in columns.items():
-            setattr(row, k, v)
+        conn.execute(update(Case).where(Case.id == s.id).values(columns))
     after = columns["snapshot"]
-    if before.get("parties") != after["parties"]:
-        if row is not None:
-            db.execute(delete(CaseParty).where(CaseParty.case_id == s.id))
-        db.add_all(CaseParty(case_id=s.id, role=r, subject=x) for r, xs in s.parties.items() for x in set(xs))
-    if before.get("deadlines") != after["deadlines"]:
-        if row is not None:
-            db.execute(delete(CaseDeadline).where(CaseDeadline.case_id == s.id))
-        db.add_all(_deadline_rows(s))
-    if before.get("bans") != after["bans"]:
-        if row is not None:
-            db.execute(delete(BanRow).where(BanRow.case_id == s.id))
-        db.add_all(BanRow(case_id=s.id, subject=b.subject, rule=b.rule, ban=b.model_dump(mode="json"), until=b.until)
-                   for b in s.bans)
+    rows: list[tuple[Any, str, list[dict[str, Any]]]] = [
+        (CaseParty, "parties", [{"case_id": s.id, "role": r, "subject": x} for r, xs in s.parties.items() for x in set(xs)]),
+        (CaseDeadline, "deadlines", [{"case_id": s.id, "kind": d.kind, "due_at": d.due_at, "label": d.label,
+                                      "label_en": d.label_en} for d in s.deadlines if not d.met]),
+        (BanRow, "bans", [{"case_id": s.id, "subject": b.subject, "rule": b.rule, "ban": b.model_dump(mode="json"),
+                           "until": b.until} for b in s.bans]),
+    ]
+    for table, key, values in rows:
+        if before is not None and before.get(key) == after[key]:
+            continue
+        if before is not None:
+            conn.execute(delete(table).where(table.case_id == s.id))
+        if values:
+            conn.execute(insert(table), values)
     if p.final:
-        db.execute(delete(Claim).where(Claim.case_id == s.id))
+        conn.execute(delete(Claim).where(Claim.case_id == s.id))
 
 
 class _GroupCommit:
@@ -489,9 +489,9 @@ class _GroupCommit:
     each waiting for the busy event loop, a commit each) and that hold was the whole throughput."""
 
     def __init__(self, engine: AsyncEngine, writer: contextlib.AbstractAsyncContextManager[Any], alg: Algorithm) -> None:
-        sync = create_engine(engine.url.set(drivername="sqlite"), poolclass=NullPool, connect_args={"timeout": 30})
-        event.listen(sync, "connect", _sqlite_wal)
-        self.sessions, self.writer, self.alg = sessionmaker(sync, expire_on_commit=False), writer, alg
+        self.sync = create_engine(engine.url.set(drivername="sqlite"), poolclass=NullPool, connect_args={"timeout": 30})
+        event.listen(self.sync, "connect", _sqlite_wal)
+        self.writer, self.alg = writer, alg
         self.queue: list[tuple[Projection, asyncio.Future[bool]]] = []
         self.drain: asyncio.Task[None] | None = None
 
@@ -524,17 +524,8 @@ class _GroupCommit:
             return e
 
     def _write(self, batch: Sequence[tuple[Projection, object]]) -> list[bool]:
-        with self.sessions.begin() as db:
-            return [_project(db, p, self.alg) for p, _ in batch]
-
-
-def _audit_row(e: AuditEvent, alg: str, case_prev: str | None, prev: str | None) -> AuditRecord:
-    return AuditRecord(
-        case_id=e.case_id, programme=e.programme, seq=e.seq, at=e.at, actor_subject=e.actor.subject,
-        actor_role=e.actor.role.value, actor_region=e.actor.region, action=e.action, from_state=e.from_state,
-        to_state=e.to_state, rules=e.rules, payload=e.payload, recorded_at=datetime.now(UTC),
-        hash_alg=alg, case_prev_hash=case_prev, prev_hash=prev,
-    )
+        with self.sync.begin() as conn:
+            return [_project(conn, p, self.alg) for p, _ in batch]
 
 
 def _encode_cursor(at: datetime, *keys: str) -> str:
