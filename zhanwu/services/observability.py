@@ -13,15 +13,16 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
 from zhanwu.settings import Settings
@@ -74,30 +75,43 @@ def interceptors(t: trace.Tracer | None) -> list[TracingInterceptor]:
 def install(app: FastAPI, t: trace.Tracer | None) -> None:
     """Per request: an id (`X-Request-Id`, kept or made), a span when tracing, and one access line
     with the route template, status, time, case id and the actor's role and region."""
+    app.add_middleware(_Observed, tracer=t)
 
-    @app.middleware("http")
-    async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        rid = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+
+class _Observed:
+    def __init__(self, app: ASGIApp, tracer: trace.Tracer | None) -> None:
+        self.app, self.tracer = app, tracer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        rid = Headers(scope=scope).get("x-request-id", "")[:64] or uuid.uuid4().hex
         token = REQUEST_ID.set(rid)
-        started, status = time.perf_counter(), 500
+        started, status, method = time.perf_counter(), 500, scope["method"]
+
+        async def sent(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-Id"] = rid
+            await send(message)
+
+        t = self.tracer
         span_cm = t.start_as_current_span("HTTP", kind=trace.SpanKind.SERVER) if t else contextlib.nullcontext()
         with span_cm as span:
             try:
-                response = await call_next(request)
-                status = response.status_code
-                response.headers["X-Request-Id"] = rid
-                return response
+                await self.app(scope, receive, sent)
             finally:
-                route = getattr(request.scope.get("route"), "path", "unmatched")
-                fields = {"request_id": rid, "method": request.method, "route": route, "status": status,
+                route = getattr(scope.get("route"), "path", "unmatched")
+                fields = {"request_id": rid, "method": method, "route": route, "status": status,
                           "ms": round((time.perf_counter() - started) * 1000, 1),
-                          "case_id": request.scope.get("path_params", {}).get("case_id"),
-                          "actor": getattr(request.state, "actor", None)}
+                          "case_id": scope.get("path_params", {}).get("case_id"),
+                          "actor": scope.get("state", {}).get("actor")}
                 if span is not None:
-                    span.update_name(f"{request.method} {route}")
-                    span.set_attributes({"http.request.method": request.method, "http.route": route,
+                    span.update_name(f"{method} {route}")
+                    span.set_attributes({"http.request.method": method, "http.route": route,
                                          "http.response.status_code": status, "zhanwu.request_id": rid}
                                         | ({"zhanwu.case_id": fields["case_id"]} if fields["case_id"] else {}))
-                access.info("%s %s %s", request.method, route, status,
+                access.info("%s %s %s", method, route, status,
                             extra={"fields": {k: v for k, v in fields.items() if v is not None}})
                 REQUEST_ID.reset(token)

@@ -5,10 +5,10 @@ worker exports the Temporal SDK's metrics and the deadlines fired on its own end
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class Metrics:
@@ -37,17 +37,32 @@ class Metrics:
         self.actions.labels(programme, action, "refused" if rule else "accepted", rule or "").inc()
 
     def install(self, app: FastAPI) -> None:
-        @app.middleware("http")
-        async def _time(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-            started, status = time.perf_counter(), 500
-            try:
-                response = await call_next(request)
-                status = response.status_code
-                return response
-            finally:
-                route = getattr(request.scope.get("route"), "path", "unmatched")  # the template, not the ids
-                self.latency.labels(request.method, route, str(status)).observe(time.perf_counter() - started)
+        app.add_middleware(_Timed, metrics=self)
 
         @app.get("/metrics", include_in_schema=False)
         async def _metrics() -> Response:
             return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class _Timed:
+    """Each request's latency, labelled with its route's template (not the ids) and status."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), 500
+
+        async def sent(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sent)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.latency.labels(scope["method"], route, str(status)).observe(time.perf_counter() - started)
