@@ -15,6 +15,8 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    column,
+    table,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -62,6 +64,18 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
+
+
+# Title search (migration 0009), outside the models: on SQLite an FTS5 trigram table of each case's id and
+# title, kept in step with `cases` by triggers; on PostgreSQL a pg_trgm index on cases.title.
+CASE_TITLES = table("case_titles", column("case_id"), column("title"))
+TITLE_INDEX = "ix_cases_title_trgm"
+
+
+def modelled(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's `include_name`: whether a database object is the models' (not title search's, nor its
+    FTS5 shadow tables case_titles_*)."""
+    return not (type_ == "table" and (name or "").startswith(CASE_TITLES.name)) and name != TITLE_INDEX
 
 
 class CaseDeadline(Base):

@@ -1,0 +1,104 @@
+"""Title search (`q=`) through the trigram index of migration 0009 (SQLite: FTS5 `case_titles`, kept by
+triggers; PostgreSQL: pg_trgm on cases.title): substrings in Chinese, ASCII in any case, mixed, one or two
+characters (no trigram: a scan), wildcards taken literally, the case id; a common word (more hits than the
+index is asked for: the list's walk) answers the same; the index follows the projections; and 0009 fills
+it for the cases already there."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from zhanwu.schemas.common import Actor, AuditEvent, CaseSnapshot, Projection, Role
+from zhanwu.services.store import repository
+from zhanwu.services.store.migrate import alembic_config, upgrade_async
+from zhanwu.services.store.repository import CaseFilter, Store, make_engine
+from zhanwu.workflows.common.lifecycle import Scope
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+CITY = Actor(subject="c", role=Role.CITY_OFFICE, region="140700")
+TITLES = {
+    "dw-140702-2026-0001": "晋中某企业 · 博士工作站",
+    "dw-140702-2026-0002": "Shanxi ABC Tech 山西",
+    "dw-140702-2026-0003": "太原某研究院",
+    "dw-140702-2026-0004": "达标率100%的企业",
+    "dw-140702-2026-0005": "达标率1000家",
+}
+SEARCHES = {  # q: the cases it finds, newest first
+    "某企业": ["0001"],
+    "企业": ["0004", "0001"],
+    "某": ["0003", "0001"],
+    "山西": ["0002"],
+    "abc tech": ["0002"],
+    "ABC TECH": ["0002"],
+    "c T": ["0002"],
+    "tech 山": ["0002"],
+    "业 · 博": ["0001"],
+    "0%": ["0004"],  # % is a character, not a wildcard
+    "10_0": [],
+    "研究院x": [],
+    "dw-140702-2026-0003": ["0003"],  # the id
+}
+
+
+def projection(case_id: str, title: str, seq: int = 1) -> Projection:
+    n = int(case_id[-4:])
+    snap = CaseSnapshot(id=case_id, programme="doctoral_workstation", profile="jinzhong@1", state="surveyed",
+                        region="140702", title=title, version=seq, created_at=T0 + timedelta(hours=n),
+                        updated_at=T0 + timedelta(hours=n + seq))
+    event = AuditEvent(case_id=case_id, programme=snap.programme, seq=seq, at=snap.updated_at, actor=CITY,
+                       action=f"a{seq}", from_state=None, to_state="surveyed")
+    return Projection(snapshot=snap, event=event)
+
+
+async def found(store: Store, q: str) -> list[str]:
+    items, _ = await store.list_cases(CaseFilter("doctoral_workstation", q=q), Scope.of(CITY), T0, 50, None)
+    return [c.id[-4:] for c in items]
+
+
+@pytest.mark.parametrize("hits", [repository.TITLE_HITS, 1], ids=["index", "common-word"])
+async def test_title_search_finds_substrings(store: Store, hits: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(repository, "TITLE_HITS", hits)
+    for case_id, title in TITLES.items():
+        await store.project(projection(case_id, title))
+    assert {q: await found(store, q) for q in SEARCHES} == SEARCHES
+
+
+async def test_the_index_follows_the_projections(store: Store) -> None:
+    """A title changed by a newer snapshot is found by its new words only; a new case at once."""
+    await store.project(projection("dw-140702-2026-0001", "晋中某企业"))
+    assert await found(store, "某企业") == ["0001"]
+    await store.project(projection("dw-140702-2026-0001", "榆次新材料公司", seq=2))
+    assert (await found(store, "某企业"), await found(store, "新材料")) == ([], ["0001"])
+    await store.project(projection("dw-140702-2026-0002", "太谷新材料研究所"))
+    assert await found(store, "新材料") == ["0002", "0001"]
+    await store.project(projection("dw-140702-2026-0002", "太谷新材料研究所", seq=2))  # same title: one hit still
+    assert await found(store, "新材料") == ["0002", "0001"]
+
+
+async def test_0009_indexes_the_cases_already_there(database_url: str, backend: str) -> None:
+    """Cases written at 0008 are found through the index 0009 builds; down and up again, still."""
+    await upgrade_async(database_url, "0008")
+    engine = make_engine(database_url)
+    store = Store(engine)
+    for case_id, title in TITLES.items():
+        await store.project(projection(case_id, title))
+    await upgrade_async(database_url)
+    assert {q: await found(store, q) for q in SEARCHES} == SEARCHES
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0008")
+    await upgrade_async(database_url)
+    assert await found(store, "abc tech") == ["0002"]
+    async with engine.connect() as conn:
+        if backend == "postgresql":  # the index serves the search's clause (forced: four rows would rather be scanned)
+            await conn.execute(sa.text("SET enable_seqscan = off"))
+            plan = (await conn.execute(sa.text("EXPLAIN SELECT id FROM cases WHERE title ILIKE '%abc tech%'"))).scalars()
+            assert "ix_cases_title_trgm" in " ".join(plan)
+        else:
+            rows = (await conn.execute(sa.text("SELECT case_id FROM case_titles WHERE title LIKE '%某企业%'"))).scalars()
+            assert rows.all() == ["dw-140702-2026-0001"]
+    await engine.dispose()
+
