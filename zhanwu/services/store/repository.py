@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
+    Text,
     and_,
     cast,
     delete,
@@ -272,7 +273,8 @@ class Store:
     async def list_cases(
         self, f: CaseFilter, scope: Scope, now: datetime, limit: int, cursor: str | None
     ) -> tuple[list[CaseSnapshot], str | None]:
-        q = select(Case.snapshot, Case.created_at, Case.id).where(Case.programme == f.programme, _scope_clause(scope))
+        snapshot = cast(Case.snapshot, Text)  # the JSON as text, which pydantic parses faster than json.loads
+        q = select(snapshot, Case.created_at, Case.id).where(Case.programme == f.programme, _scope_clause(scope))
         if f.state:
             q = q.where(Case.state == f.state)
         if f.region:
@@ -295,7 +297,7 @@ class Store:
         more = len(rows) > limit
         rows = rows[:limit]
         nxt = _encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
-        return [CaseSnapshot.model_validate(r.snapshot) for r in rows], nxt
+        return [CaseSnapshot.model_validate_json(r.snapshot) for r in rows], nxt
 
     async def list_deadlines(
         self, f: DeadlineFilter, scope: Scope, now: datetime, limit: int, cursor: str | None
