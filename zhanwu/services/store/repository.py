@@ -18,6 +18,7 @@ from sqlalchemy import (
     cast,
     delete,
     event,
+    exists,
     extract,
     func,
     literal_column,
@@ -430,12 +431,11 @@ def _scope_clause(scope: Scope) -> Any:
         return True
     if scope.party is not None:
         role, subject = scope.party
-        # the subject's cases: one lookup by subject, then a set each listed case is checked against
-        its_cases = Case.id.in_(select(CaseParty.case_id).where(CaseParty.role == role, CaseParty.subject == subject))
+        is_party = exists().where(CaseParty.case_id == Case.id, CaseParty.role == role, CaseParty.subject == subject)
         # "names no party of the role" only for the region's cases, one primary-key probe each: as a scalar
-        # subquery, which PostgreSQL cannot turn into a hash of every case's party (NOT EXISTS, it would)
+        # subquery, which PostgreSQL cannot turn into a hash of every case's parties (NOT EXISTS, it would)
         first_party = select(CaseParty.subject).where(CaseParty.case_id == Case.id, CaseParty.role == role).limit(1)
-        return or_(its_cases, and_(Case.region == scope.region, first_party.scalar_subquery().is_(None)))
+        return or_(is_party, and_(Case.region == scope.region, first_party.scalar_subquery().is_(None)))
     clauses = []
     if scope.region is not None:
         clauses.append(Case.region == scope.region)

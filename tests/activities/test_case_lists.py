@@ -1,4 +1,5 @@
-"""Title search (`q=`) through the trigram index of migration 0009 (SQLite: FTS5 `case_titles`, kept by
+"""Case lists in the store. A party's own list: the cases naming it, and its region's naming no party of
+its role, as `Scope.covers` says. Title search (`q=`) through the trigram index of migration 0009 (SQLite: FTS5 `case_titles`, kept by
 triggers; PostgreSQL: pg_trgm on cases.title): substrings in Chinese, ASCII in any case, mixed, one or two
 characters (no trigram: a scan), wildcards taken literally, the case id; a common word (more hits than the
 index is asked for: the list's walk) answers the same; the index follows the projections; and 0009 fills
@@ -45,19 +46,39 @@ SEARCHES = {  # q: the cases it finds, newest first
 }
 
 
-def projection(case_id: str, title: str, seq: int = 1) -> Projection:
+def projection(case_id: str, title: str, seq: int = 1, region: str = "140702",
+               parties: dict[str, list[str]] | None = None) -> Projection:
     n = int(case_id[-4:])
     snap = CaseSnapshot(id=case_id, programme="doctoral_workstation", profile="jinzhong@1", state="surveyed",
-                        region="140702", title=title, version=seq, created_at=T0 + timedelta(hours=n),
-                        updated_at=T0 + timedelta(hours=n + seq))
+                        region=region, title=title, version=seq, created_at=T0 + timedelta(hours=n),
+                        updated_at=T0 + timedelta(hours=n + seq), parties=parties or {})
     event = AuditEvent(case_id=case_id, programme=snap.programme, seq=seq, at=snap.updated_at, actor=CITY,
                        action=f"a{seq}", from_state=None, to_state="surveyed")
     return Projection(snapshot=snap, event=event)
 
 
-async def found(store: Store, q: str) -> list[str]:
-    items, _ = await store.list_cases(CaseFilter("doctoral_workstation", q=q), Scope.of(CITY), T0, 50, None)
+async def found(store: Store, q: str | None, actor: Actor = CITY) -> list[str]:
+    items, _ = await store.list_cases(CaseFilter("doctoral_workstation", q=q), Scope.of(actor), T0, 50, None)
     return [c.id[-4:] for c in items]
+
+
+async def test_a_party_lists_the_cases_naming_it_and_its_regions_naming_none(store: Store) -> None:
+    unit, other = "91140702MA0000000Y", "91140702MA0000001W"
+    cases = {  # id: (region, parties)
+        "0001": ("140702", {"host_unit": [unit]}),
+        "0002": ("140721", {"host_unit": [other, unit]}),  # elsewhere, but names it
+        "0003": ("140702", {"host_unit": [other]}),  # its region, another unit's
+        "0004": ("140702", {}),  # its region, no unit yet
+        "0005": ("140702", {"lead_doctor": ["p-1"]}),  # no unit, another role's party
+        "0006": ("140721", {}),  # elsewhere, no unit
+    }
+    for n, (region, parties) in cases.items():
+        await store.project(projection(f"dw-{region}-2026-{n}", "某公司", region=region, parties=parties))
+    host = Actor(subject=unit, role=Role.HOST_UNIT, region="140702")
+    expected = ["0005", "0004", "0002", "0001"]
+    assert await found(store, None, host) == expected
+    snapshots = [await store.get_case(f"dw-{region}-2026-{n}") for n, (region, _) in cases.items()]
+    assert sorted(s.id[-4:] for s in snapshots if s and Scope.of(host).covers(s)) == sorted(expected)
 
 
 @pytest.mark.parametrize("hits", [repository.TITLE_HITS, 1], ids=["index", "common-word"])
