@@ -49,7 +49,8 @@ class Case(Base):
     """One row per case, overwritten by each newer projection (version = the case's seq)."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_programme_created_id", "programme", "created_at", "id"),)  # the lists' order
+    # the lists' order, and the region, which a party's or a district's list checks without reading the row
+    __table_args__ = (Index("ix_cases_programme_created_id_region", "programme", "created_at", "id", "region"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     programme: Mapped[str] = mapped_column(String(64), index=True)

@@ -1,4 +1,5 @@
-"""case title search: a trigram index on the cases' titles, so `q=` (title contains) reads an index, not every case
+"""case lists: a trigram index on the cases' titles, so `q=` (title contains) reads an index, not every case;
+and the region in the lists' index, so a party's or a district's list tells the region without reading the row
 
 PostgreSQL: a GIN index of pg_trgm on title, which serves the query's `title ILIKE '%…%'` (`icontains`).
 pg_trgm is a trusted extension (PostgreSQL ≥ 13): the database's owner may create it. Where it cannot be
@@ -38,6 +39,8 @@ SQLITE = [
 
 
 def upgrade() -> None:
+    op.create_index("ix_cases_programme_created_id_region", "cases", ["programme", "created_at", "id", "region"])
+    op.drop_index("ix_cases_programme_created_id", table_name="cases")
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
         try:
@@ -56,6 +59,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.create_index("ix_cases_programme_created_id", "cases", ["programme", "created_at", "id"])
+    op.drop_index("ix_cases_programme_created_id_region", table_name="cases")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_cases_title_trgm")  # the extension stays: others may use it
     else:
