@@ -1,19 +1,22 @@
 """Case lists in the store. A party's own list: the cases naming it, and its region's naming no party of
-its role, as `Scope.covers` says. Title search (`q=`) through the trigram index of migration 0009 (SQLite: FTS5 `case_titles`, kept by
-triggers; PostgreSQL: pg_trgm on cases.title): substrings in Chinese, ASCII in any case, mixed, one or two
-characters (no trigram: a scan), wildcards taken literally, the case id; a common word (more hits than the
-index is asked for: the list's walk) answers the same; the index follows the projections; and 0009 fills
-it for the cases already there."""
+its role, as `Scope.covers` says. Title search (`q=`) through the trigram index of migration 0009
+(SQLite: FTS5 `case_titles`, kept by triggers; PostgreSQL: pg_trgm on cases.title): substrings in
+Chinese, ASCII in any case, mixed, one or two characters (no trigram: a scan), wildcards taken
+literally, the case id; a common word (more hits than the index is asked for: the list's walk) answers
+the same; the index follows the projections; 0009 fills it for the cases already there; and without
+pg_trgm a search still answers."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from tests.postgres import PostgresServer
 from zhanwu.schemas.common import Actor, AuditEvent, CaseSnapshot, Projection, Role
 from zhanwu.services.store import repository
 from zhanwu.services.store.migrate import alembic_config, upgrade_async
@@ -123,3 +126,28 @@ async def test_0009_indexes_the_cases_already_there(database_url: str, backend: 
             assert rows.all() == ["dw-140702-2026-0001"]
     await engine.dispose()
 
+
+
+async def test_without_pg_trgm_searches_still_answer(postgres: PostgresServer) -> None:
+    """An owner that may not create pg_trgm (no CREATE on the database): 0009 warns and leaves the index
+    out, and a search answers the same, by a scan."""
+    async with postgres.database(migrated=False) as url:
+        database = url.rsplit("/", 1)[1]
+        admin = await asyncpg.connect(host="127.0.0.1", port=postgres.port, user="postgres", database=database)
+        await admin.execute("DO $$ BEGIN CREATE ROLE zhanwu_owner LOGIN; "
+                            "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        await admin.execute(f'REVOKE CREATE ON DATABASE "{database}" FROM PUBLIC, zhanwu_owner; '
+                            "GRANT CREATE, USAGE ON SCHEMA public TO zhanwu_owner")
+        await admin.close()
+        owned = url.replace("//postgres@", "//zhanwu_owner@")
+        with pytest.warns(UserWarning, match="pg_trgm could not be created"):
+            await upgrade_async(owned)
+        engine = make_engine(owned)
+        store = Store(engine)
+        for case_id, title in TITLES.items():
+            await store.project(projection(case_id, title))
+        assert {q: await found(store, q) for q in SEARCHES} == SEARCHES
+        async with engine.connect() as conn:
+            assert (await conn.execute(sa.text("SELECT indexname FROM pg_indexes WHERE indexname = 'ix_cases_title_trgm'"))
+                    ).first() is None
+        await engine.dispose()
