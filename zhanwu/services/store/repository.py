@@ -58,6 +58,7 @@ from zhanwu.workflows.common.lifecycle import Scope
 
 TITLE_HITS = 1000  # more cases than this match a title search: its words are common, walk the list instead
 
+
 def make_engine(url: str) -> AsyncEngine:
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
