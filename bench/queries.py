@@ -32,7 +32,7 @@ from bench.harness import (
     workspace,
 )
 from tests.postgres import PostgresServer, find_bindir
-from zhanwu.schemas.common import Actor, CaseSnapshot, Role
+from zhanwu.schemas.common import Actor, CaseSnapshot, CaseStart, Role
 from zhanwu.services.api.auth import mint_token
 from zhanwu.services.store.migrate import upgrade_async
 from zhanwu.services.store.models import Case, CaseParty
@@ -64,8 +64,8 @@ def rows(n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """n case rows and their parties, from one real opened case's snapshot."""
     now = datetime.now(UTC)
     unit = {"name": "晋中某企业", "credit_code": HOST, "kind": "enterprise", "sector": "industry", "region": "140702"}
-    facts, refusal = DW.machine().check("open_survey", DISTRICT, {"unit": unit, "intention": "研发"}, now,
-                                  CaseSnapshot.blank("", DW.key, DW.default_profile, now))
+    blank = CaseSnapshot.blank(CaseStart(case_id="", programme=DW.key, profile=DW.default_profile), now)
+    facts, refusal = DW.machine().check("open_survey", DISTRICT, {"unit": unit, "intention": "研发"}, now, blank)
     assert facts is not None, refusal
     template = DW.machine().apply("open_survey", facts)[0].model_dump(mode="json")
     rng, states, tiers = random.Random(7), [s.value for s in DW.states], ["basic_cultivation", "key_improvement", "demonstration"]

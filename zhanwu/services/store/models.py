@@ -15,6 +15,8 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    column,
+    table,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -47,7 +49,8 @@ class Case(Base):
     """One row per case, overwritten by each newer projection (version = the case's seq)."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_programme_created_id", "programme", "created_at", "id"),)  # the lists' order
+    # the lists' order, and the region, which a party's or a district's list checks without reading the row
+    __table_args__ = (Index("ix_cases_programme_created_id_region", "programme", "created_at", "id", "region"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     programme: Mapped[str] = mapped_column(String(64), index=True)
@@ -62,6 +65,18 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
+
+
+# Title search (migration 0009), outside the models: on SQLite an FTS5 trigram table of each case's id and
+# title, kept in step with `cases` by triggers; on PostgreSQL a pg_trgm index on cases.title.
+CASE_TITLES = table("case_titles", column("case_id"), column("title"))
+TITLE_INDEX = "ix_cases_title_trgm"
+
+
+def modelled(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's `include_name`: whether a database object is the models' (not title search's, nor its
+    FTS5 shadow tables case_titles_*)."""
+    return not (type_ == "table" and (name or "").startswith(CASE_TITLES.name)) and name != TITLE_INDEX
 
 
 class CaseDeadline(Base):

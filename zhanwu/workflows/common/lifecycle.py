@@ -297,6 +297,11 @@ class Lifecycle:
 
         self.supervision = supervision.actions(self.states, self.finals)
         self.by_key = {a.key.value: a for a in (*self.actions, *self.supervision)}
+        # each state's actions, once (a list of 200 cases asks for each case's)
+        self._available = {s: tuple(a for a in (*self.actions, *self.supervision)
+                                    if s in ([x.value for x in a.sources] or [CREATE]))
+                           for s in (CREATE, *(x.value for x in self.states))}
+        self._supervising = {a.key.value for a in self.supervision}
 
     # --- the machine -------------------------------------------------------------------------
     def machine(self, state: str | None = None) -> CaseMachine:
@@ -331,9 +336,8 @@ class Lifecycle:
         """Whether only an evaluation campaign may deliver the action (it applies the round's quotas)."""
         return self.campaign is not None and self.campaign.action == action.key
 
-    def available(self, state: str | None) -> list[Action]:
-        return [a for a in (*self.actions, *self.supervision)
-                if (state or CREATE) in ([s.value for s in a.sources] or [CREATE])]
+    def available(self, state: str | None) -> tuple[Action, ...]:
+        return self._available.get(state or CREATE, ())
 
     def allowed_actions(self, actor: Actor, case: CaseSnapshot) -> list[str]:
         """What `actor` may try now: the state's actions of the actor's role; supervision only while a
@@ -342,7 +346,7 @@ class Lifecycle:
             return []
         running = any(d.base_due_at is not None and not d.met for d in case.deadlines)
         return [a.key.value for a in self.available(case.state)
-                if actor.role in a.roles and (running or a not in self.supervision)]
+                if actor.role in a.roles and (running or a.key.value not in self._supervising)]
 
     def deadlines(self, case: CaseSnapshot) -> list[Deadline]:
         """Each timer's outstanding due dates and its running one (extended or suspended by an office)."""

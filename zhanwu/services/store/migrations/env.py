@@ -7,12 +7,13 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from zhanwu.services.store.models import Base
+from zhanwu.services.store.models import Base, modelled
 from zhanwu.services.store.repository import make_engine
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
+                      include_name=modelled)
     with context.begin_transaction():
         context.run_migrations()
 
