@@ -389,6 +389,17 @@ class CaseMachine:
     def __init__(self, lifecycle: Lifecycle, state: str | None) -> None:
         self.lifecycle = lifecycle
         self.state = state or CREATE
+        self._built: Machine | None = None
+
+    @property
+    def _machine(self) -> Machine:
+        """Built when an action is applied: checking reads the table's own index of each state's actions
+        (`Lifecycle.available`, what the machine's triggers are made from), so the API's checks build none."""
+        if self._built is None:
+            self._built = self._build(self.lifecycle)
+        return self._built
+
+    def _build(self, lifecycle: Lifecycle) -> Machine:
         transitions = lifecycle.transitions()
         transitions += [{"trigger": a.key.value, "source": [s.value for s in a.sources], "dest": "="}
                         for a in lifecycle.supervision]
@@ -397,7 +408,7 @@ class CaseMachine:
             t["conditions"] = [lambda event, rules=action.rules: all(r.check(event.kwargs["facts"]) is None for r in rules)]
             if branch is not None:
                 t["conditions"].append(lambda event, when=branch.when: when(event.kwargs["facts"]))
-        self._machine = Machine(
+        return Machine(
             model=self,
             states=[CREATE, *(s.value for s in lifecycle.states)],
             transitions=transitions,
@@ -448,7 +459,7 @@ class CaseMachine:
                 "version", "VERSION", f"case is at version {case.version}, not {expected_version}",
                 f"案件已更新至版本 {case.version}", version=case.version,
             )
-        if action_key not in self._machine.get_triggers(self.state):
+        if not any(a is action for a in lc.available(self.state)):
             return None, self.state_refusal(action_key, actor, case)
         if lc.campaign_only(action) and campaign is None:
             return None, Refusal(
