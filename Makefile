@@ -34,7 +34,7 @@ chaos: $(STAMP)
 
 # Each benchmark starts what it needs on 127.0.0.1, prints its figures and fails when it misses its
 # target; all run even when one fails. BENCH_ARGS=--print-only: figures only.
-BENCHES := actions opens queries history campaign
+BENCHES := actions floor opens queries history campaign
 bench: $(STAMP)
 	@failed=""; for b in $(BENCHES); do echo "== bench.$$b"; \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench.$$b $(BENCH_ARGS) || failed="$$failed $$b"; \

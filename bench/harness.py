@@ -57,6 +57,7 @@ class Stack:
     client: Client  # Zhanwu's client (its data converter), for setup and inspection
     raw: Client  # a plain client, for the baseline
     http: httpx.AsyncClient  # to the API
+    procs: Processes  # what the stack started; a bench may start more
 
     def auth(self, actor: Actor) -> dict[str, str]:
         token = mint_token(self.settings, actor.role, actor.region, actor.subject, timedelta(hours=2), actor.sector)
@@ -141,7 +142,7 @@ async def stack() -> AsyncIterator[Stack]:
         async with api_client(settings) as http:
             await procs.ready(http, "/readyz")
             progress("stack ready")
-            yield Stack(settings, await connect(settings), await Client.connect(address), http)
+            yield Stack(settings, await connect(settings), await Client.connect(address), http, procs)
 
 
 @dataclass(frozen=True)
