@@ -1,9 +1,9 @@
-"""The floor under `bench.actions`: how far a bare HTTP gateway gets next to raw Temporal updates, on
-the same dev server and the same 50 callers: `python -m bench.floor [--calls N]`. Figures only.
+"""The floor under `bench.actions` and `bench.opens`: how far a bare HTTP gateway gets next to the raw
+calls, on the same dev server and the same 50 callers: `python -m bench.floor [--calls N]`. Figures only.
 
-The gateway is a FastAPI route under uvicorn that forwards each call to the raw update and answers
-its result: no token, no check, no machine, no store. Whatever the ratio of Zhanwu's actions to raw
-updates, it cannot pass this one, which is the price of an HTTP hop in Python on this machine.
+The gateway is two FastAPI routes under uvicorn that forward each call to the raw update, or to the
+raw update-with-start, and answer its result: no token, no check, no machine, no store. Whatever
+Zhanwu's ratio to the raw calls, it cannot pass this one, the price of an HTTP hop in Python here.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import httpx
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from bench.harness import CONCURRENCY, RAW_QUEUE, drive, free_port, parser, progress, stack
+from bench.harness import CONCURRENCY, RAW_QUEUE, drive, free_port, parser, progress, raw_start, stack
 
 
 @asynccontextmanager
@@ -33,6 +33,12 @@ app = FastAPI(lifespan=_connected)
 @app.post("/bump/{workflow_id}")
 async def bump(workflow_id: str) -> int:
     return int(await app.state.client.get_workflow_handle(workflow_id).execute_update("bump", 1, result_type=int))
+
+
+@app.post("/open/{workflow_id}")
+async def open_(workflow_id: str) -> int:
+    return int(await app.state.client.execute_update_with_start_workflow(
+        "bump", 1, start_workflow_operation=raw_start(workflow_id), result_type=int))
 
 
 async def run(calls_each: int) -> None:
@@ -52,16 +58,29 @@ async def run(calls_each: int) -> None:
             async def gateway(c: int, i: int) -> None:
                 (await http.post(f"/bump/raw-{c}")).raise_for_status()
 
+            async def plain_open(c: int, i: int) -> None:
+                await s.raw.execute_update_with_start_workflow("bump", 1, start_workflow_operation=raw_start(
+                    f"raw-{c}-{i}"), result_type=int)
+
+            async def gateway_open(c: int, i: int) -> None:
+                (await http.post(f"/open/gw-{c}-{i}")).raise_for_status()
+
             progress("warming up")
             await drive(CONCURRENCY, 2, plain)
             await drive(CONCURRENCY, 2, gateway)
-            progress("raw Temporal, then the bare gateway")
-            base, bare = await drive(CONCURRENCY, calls_each, plain), await drive(CONCURRENCY, calls_each, gateway)
-    print(f"callers {CONCURRENCY}, calls per caller {calls_each}")
-    print(base.row("raw Temporal updates", "updates"))
-    print(bare.row("bare HTTP gateway", "updates"))
-    print(f"ratio gateway / raw            {bare.rate / base.rate:.2f}")
-
+            await drive(CONCURRENCY, 1, lambda c, _: plain_open(c, -1))
+            await drive(CONCURRENCY, 1, lambda c, _: gateway_open(c, -1))
+            progress("updates: raw, then through the bare gateway; then update-with-start, the same")
+            figures = [await drive(CONCURRENCY, n, call) for n, call in
+                       ((calls_each, plain), (calls_each, gateway), (calls_each // 2, plain_open),
+                        (calls_each // 2, gateway_open))]
+    print(f"callers {CONCURRENCY}, calls per caller {calls_each} (update-with-start {calls_each // 2})")
+    for f, (name, unit) in zip(figures, (("raw Temporal updates", "updates"), ("bare HTTP gateway", "updates"),
+                                         ("raw update-with-start", "starts"), ("bare HTTP gateway", "starts")),
+                               strict=True):
+        print(f.row(name, unit))
+    print(f"ratio gateway / raw: updates {figures[1].rate / figures[0].rate:.2f}, "
+          f"update-with-start {figures[3].rate / figures[2].rate:.2f}")
 
 def main() -> None:
     p = parser(__doc__ or "")

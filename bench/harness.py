@@ -21,9 +21,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
-from temporalio.client import Client
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
 
 from zhanwu.cli import prepare_temporal, temporal_dev_server
 from zhanwu.schemas.common import Actor
@@ -34,6 +36,14 @@ from zhanwu.settings import Settings
 
 CONCURRENCY = 50  # callers in flight, for Zhanwu and for the baseline alike
 RAW_QUEUE = "bench-raw"
+
+
+def raw_start(workflow_id: str) -> WithStartWorkflowOperation[Any, Any]:
+    """The raw side of opening: a `bench_raw` workflow, started with its first update (update-with-start)."""
+    return WithStartWorkflowOperation("bench_raw", id=workflow_id, task_queue=RAW_QUEUE,
+                                      id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
+
+
 _CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import asyncio
 
-from temporalio.client import WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
-
-from bench.harness import CONCURRENCY, RAW_QUEUE, credit_code, drive, parser, progress, stack, versus
+from bench.harness import CONCURRENCY, credit_code, drive, parser, progress, raw_start, stack, versus
 from zhanwu.schemas.common import Actor, Role
 
 DISTRICT = Actor(subject="yuci-kjj-bench", role=Role.DISTRICT_OFFICE, region="140702")
@@ -35,9 +32,8 @@ async def run(calls_each: int, print_only: bool) -> None:
                 raise SystemExit(f"open answered {r.status_code}: {r.text}")
 
         async def plain(c: int, i: int) -> None:
-            op = WithStartWorkflowOperation("bench_raw", id=f"raw-{c}-{i}", task_queue=RAW_QUEUE,
-                                            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
-            await s.raw.execute_update_with_start_workflow("bump", 1, start_workflow_operation=op, result_type=int)
+            await s.raw.execute_update_with_start_workflow("bump", 1, start_workflow_operation=raw_start(f"raw-{c}-{i}"),
+                                                           result_type=int)
 
         progress("warming up")
         await drive(CONCURRENCY, 1, lambda c, _: plain(c, -1))
