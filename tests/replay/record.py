@@ -77,14 +77,15 @@ class Recorder:
     async def act(self, case_id: str, action: str, actor: Actor, payload: dict[str, Any] | None = None) -> CaseSnapshot:
         return await fire(self.gw, case_id, action, actor, payload)
 
-    async def runs(self, case_id: str) -> list[str]:
-        """The case's run ids, first to last."""
-        run_id, out = (await self.env.client.get_workflow_handle(case_id).describe()).run_id, []
+    async def save_runs(self, case_id: str, name: str) -> None:
+        """Each of the case's runs, first to last, as `<name>_run<n>`."""
+        run_id, runs = (await self.env.client.get_workflow_handle(case_id).describe()).run_id, []
         while run_id:
-            out.insert(0, run_id)
+            runs.insert(0, run_id)
             history = await self.env.client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
             run_id = history.events[0].workflow_execution_started_event_attributes.continued_execution_run_id
-        return out
+        for n, run_id in enumerate(runs, 1):
+            await self.save(case_id, f"{name}_run{n}", run_id)
 
     async def save(self, case_id: str, name: str, run_id: str | None = None) -> None:
         history = await self.env.client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
@@ -120,8 +121,7 @@ async def dw_continued_as_new(r: Recorder) -> None:
         await r.act(c, "approve_filing", CITY)
         for i in range(10):
             await r.act(c, "set_tier", CITY, {"tier": "demonstration" if i % 2 == 0 else "key_improvement"})
-        for i, run_id in enumerate(await r.runs(c), 1):
-            await r.save(c, f"dw_continued_as_new_run{i}", run_id)
+        await r.save_runs(c, "dw_continued_as_new")
     finally:
         case_workflow.HISTORY_LIMIT = limit
 
@@ -137,8 +137,7 @@ async def cs_history_bound(r: Recorder) -> None:
         await r.env.sleep(timedelta(days=75))
         await r.act(c, "submit_monthly_report", CS_STATION, {"report": "补报"})
         await r.env.sleep(timedelta(days=75))
-        for i, run_id in enumerate(await r.runs(c), 1):
-            await r.save(c, f"cs_history_bound_run{i}", run_id)
+        await r.save_runs(c, "cs_history_bound")
     finally:
         case_workflow.HISTORY_LIMIT = limit
 
@@ -157,8 +156,7 @@ async def pd_years_of_life(r: Recorder) -> None:
     await r.act(c, "record_recruitment", CQ_HOST, recruitment(today))
     await r.env.sleep(timedelta(days=5 * 365))
     await r.env.client.get_workflow_handle(c).result()
-    for i, run_id in enumerate(await r.runs(c), 1):
-        await r.save(c, f"pd_years_of_life_run{i}", run_id)
+    await r.save_runs(c, "pd_years_of_life")
 
 
 async def dr_residency(r: Recorder) -> None:
@@ -182,8 +180,7 @@ async def dr_residency(r: Recorder) -> None:
     await r.act(c, "submit_final_summary", doctor, {"summary": "入驻工作总结"})
     await r.act(c, "issue_final_evaluation", DR_DISTRICT, {"opinion": "完成入驻任务"})
     await r.env.client.get_workflow_handle(c).result()
-    for i, run_id in enumerate(await r.runs(c), 1):
-        await r.save(c, f"dr_residency_run{i}", run_id)
+    await r.save_runs(c, "dr_residency")
 
 
 async def cs_station_years(r: Recorder) -> None:
@@ -204,8 +201,7 @@ async def cs_station_years(r: Recorder) -> None:
         EvaluationEntry(case_id=c, counts=poor, negative_impact=True)]))
     await r.env.sleep(timedelta(days=3 * 366))
     await r.env.client.get_workflow_handle(c).result()
-    for i, run_id in enumerate(await r.runs(c), 1):
-        await r.save(c, f"cs_station_years_run{i}", run_id)
+    await r.save_runs(c, "cs_station_years")
 
 
 async def cm_service_term(r: Recorder) -> None:
@@ -236,8 +232,7 @@ async def cm_service_term(r: Recorder) -> None:
         EvaluationEntry(case_id=c, counts=counts)]))
     await r.env.sleep(timedelta(days=70))
     await r.env.client.get_workflow_handle(c).result()
-    for i, run_id in enumerate(await r.runs(c), 1):
-        await r.save(c, f"cm_service_term_run{i}", run_id)
+    await r.save_runs(c, "cm_service_term")
 
 
 async def dw_supervised(r: Recorder) -> None:

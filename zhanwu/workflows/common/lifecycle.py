@@ -396,10 +396,11 @@ class CaseMachine:
         """Built when an action is applied: checking reads the table's own index of each state's actions
         (`Lifecycle.available`, what the machine's triggers are made from), so the API's checks build none."""
         if self._built is None:
-            self._built = self._build(self.lifecycle)
+            self._built = self._build()
         return self._built
 
-    def _build(self, lifecycle: Lifecycle) -> Machine:
+    def _build(self) -> Machine:
+        lifecycle = self.lifecycle
         transitions = lifecycle.transitions()
         transitions += [{"trigger": a.key.value, "source": [s.value for s in a.sources], "dest": "="}
                         for a in lifecycle.supervision]
