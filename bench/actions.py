@@ -13,7 +13,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bench.harness import CONCURRENCY, RAW_QUEUE, Stack, credit_code, drive, parser, progress, stack, versus
+from bench.harness import (
+    CONCURRENCY,
+    RAW_QUEUE,
+    Stack,
+    call,
+    credit_code,
+    drive,
+    parser,
+    progress,
+    stack,
+    versus,
+)
 from zhanwu.schemas.common import Actor, Role
 
 CITY = Actor(subject="bt-kjj-bench", role=Role.CITY_OFFICE, region="150200")
@@ -25,18 +36,15 @@ def station(n: int) -> dict[str, Any]:
             "service_since": "2020-01-01", "service_evidence": "合同"}
 
 
-async def post(s: Stack, path: str, actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
-    r = await s.http.post(f"/api/v1{path}", json=body, headers=s.auth(actor))
-    if r.status_code >= 300:
-        raise SystemExit(f"{path} answered {r.status_code}: {r.text}")
-    return dict(r.json())
+async def post(s: Stack, path: str, actor: Actor, body: dict[str, Any], expect: int = 200) -> dict[str, Any]:
+    return dict(await call(s.http, "POST", f"/api/v1{path}", expect, json=body, headers=s.auth(actor)))
 
 
 async def filed_station(s: Stack, n: int, gate: asyncio.Semaphore) -> tuple[str, str]:
     """A filed station's id and the kind of its first deadline."""
     host = Actor(subject=credit_code(n), role=Role.HOST_UNIT, region="150200")
     async with gate:
-        case = await post(s, "/programmes/commissioner_station/cases", host, station(n))
+        case = await post(s, "/programmes/commissioner_station/cases", host, station(n), 201)
         for action in ("start_review", "file"):
             case = await post(s, f"/cases/{case['id']}/actions/{action}", CITY, {"note": "同意"})
     return case["id"], case["deadlines"][0]["kind"]
@@ -58,9 +66,9 @@ async def run(calls_each: int, print_only: bool) -> None:
             await raw[c].execute_update("bump", 1, result_type=int)
 
         progress("setup done; warming up")
-        await drive(CONCURRENCY, 2, plain)  # warm both paths up
-        await drive(CONCURRENCY, 2, zhanwu)
-        await versus(calls_each, plain, zhanwu, "raw Temporal updates", "updates", "Zhanwu actions (HTTP)", "actions",
+        await drive(CONCURRENCY, 2, plain, s.procs)  # warm both paths up
+        await drive(CONCURRENCY, 2, zhanwu, s.procs)
+        await versus(s, calls_each, plain, zhanwu, "raw Temporal updates", "updates", "Zhanwu actions (HTTP)", "actions",
                      print_only)
 
 

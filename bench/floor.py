@@ -14,11 +14,21 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from bench.harness import CONCURRENCY, RAW_QUEUE, drive, free_port, parser, progress, raw_start, stack
+from bench.harness import (
+    CONCURRENCY,
+    RAW_QUEUE,
+    call,
+    drive,
+    free_port,
+    http_client,
+    parser,
+    progress,
+    raw_start,
+    stack,
+)
 
 
 @asynccontextmanager
@@ -48,30 +58,29 @@ async def run(calls_each: int) -> None:
         os.environ["BENCH_FLOOR_TEMPORAL"] = s.settings.temporal_address
         s.procs.spawn("floor", [sys.executable, "-m", "uvicorn", "bench.floor:app", "--port", str(port),
                                 "--log-level", "warning"])
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120,
-                                     limits=httpx.Limits(max_connections=CONCURRENCY)) as http:
+        async with http_client(port) as http:
             await s.procs.ready(http, "/openapi.json")
 
             async def plain(c: int, i: int) -> None:
                 await raw[c].execute_update("bump", 1, result_type=int)
 
             async def gateway(c: int, i: int) -> None:
-                (await http.post(f"/bump/raw-{c}")).raise_for_status()
+                await call(http, "POST", f"/bump/raw-{c}")
 
             async def plain_open(c: int, i: int) -> None:
                 await s.raw.execute_update_with_start_workflow("bump", 1, start_workflow_operation=raw_start(
                     f"raw-{c}-{i}"), result_type=int)
 
             async def gateway_open(c: int, i: int) -> None:
-                (await http.post(f"/open/gw-{c}-{i}")).raise_for_status()
+                await call(http, "POST", f"/open/gw-{c}-{i}")
 
             progress("warming up")
-            await drive(CONCURRENCY, 2, plain)
-            await drive(CONCURRENCY, 2, gateway)
-            await drive(CONCURRENCY, 1, lambda c, _: plain_open(c, -1))
-            await drive(CONCURRENCY, 1, lambda c, _: gateway_open(c, -1))
+            await drive(CONCURRENCY, 2, plain, s.procs)
+            await drive(CONCURRENCY, 2, gateway, s.procs)
+            await drive(CONCURRENCY, 1, lambda c, _: plain_open(c, -1), s.procs)
+            await drive(CONCURRENCY, 1, lambda c, _: gateway_open(c, -1), s.procs)
             progress("updates: raw, then through the bare gateway; then update-with-start, the same")
-            figures = [await drive(CONCURRENCY, n, call) for n, call in
+            figures = [await drive(CONCURRENCY, n, f, s.procs) for n, f in
                        ((calls_each, plain), (calls_each, gateway), (calls_each // 2, plain_open),
                         (calls_each // 2, gateway_open))]
     print(f"callers {CONCURRENCY}, calls per caller {calls_each} (update-with-start {calls_each // 2})")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench.harness import CONCURRENCY, credit_code, drive, parser, progress, raw_start, stack, versus
+from bench.harness import CONCURRENCY, call, credit_code, drive, parser, progress, raw_start, stack, versus
 from zhanwu.schemas.common import Actor, Role
 
 DISTRICT = Actor(subject="yuci-kjj-bench", role=Role.DISTRICT_OFFICE, region="140702")
@@ -26,19 +26,17 @@ async def run(calls_each: int, print_only: bool) -> None:
             n = c * 10_000 + i + 1  # the warm-up is i = -1
             unit = {"name": f"晋中某企业{n}", "credit_code": credit_code(n, "91140702MA"), "kind": "enterprise",
                     "sector": "industry", "region": "140702"}
-            r = await s.http.post("/api/v1/programmes/doctoral_workstation/cases", headers=headers,
-                                  json={"unit": unit, "intention": "高性能镁合金研发"})
-            if r.status_code != 201:
-                raise SystemExit(f"open answered {r.status_code}: {r.text}")
+            await call(s.http, "POST", "/api/v1/programmes/doctoral_workstation/cases", 201, headers=headers,
+                       json={"unit": unit, "intention": "高性能镁合金研发"})
 
         async def plain(c: int, i: int) -> None:
             await s.raw.execute_update_with_start_workflow("bump", 1, start_workflow_operation=raw_start(f"raw-{c}-{i}"),
                                                            result_type=int)
 
         progress("warming up")
-        await drive(CONCURRENCY, 1, lambda c, _: plain(c, -1))
-        await drive(CONCURRENCY, 1, lambda c, _: zhanwu(c, -1))
-        await versus(calls_each, plain, zhanwu, "raw update-with-start", "starts", "Zhanwu opens (HTTP)", "opens",
+        await drive(CONCURRENCY, 1, lambda c, _: plain(c, -1), s.procs)
+        await drive(CONCURRENCY, 1, lambda c, _: zhanwu(c, -1), s.procs)
+        await versus(s, calls_each, plain, zhanwu, "raw update-with-start", "starts", "Zhanwu opens (HTTP)", "opens",
                      print_only)
 
 

@@ -17,14 +17,16 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
+import aiohttp
 from sqlalchemy import insert, text
 
 from bench.harness import (
     Processes,
-    api_client,
+    auth,
+    call,
     credit_code,
     free_port,
+    http_client,
     parser,
     percentiles,
     progress,
@@ -33,7 +35,6 @@ from bench.harness import (
 )
 from tests.postgres import PostgresServer, find_bindir
 from zhanwu.schemas.common import Actor, CaseSnapshot, CaseStart, Role
-from zhanwu.services.api.auth import mint_token
 from zhanwu.services.store.migrate import upgrade_async
 from zhanwu.services.store.models import Case, CaseParty
 from zhanwu.services.store.repository import make_engine
@@ -100,17 +101,12 @@ async def fill(url: str, n: int) -> None:
     await engine.dispose()
 
 
-async def measure(http: httpx.AsyncClient, settings: Settings, repeat: int) -> dict[str, tuple[float, float]]:
-    def auth(a: Actor) -> dict[str, str]:
-        return {"Authorization": f"Bearer {mint_token(settings, a.role, a.region, a.subject, timedelta(hours=1))}"}
-
+async def measure(http: aiohttp.ClientSession, settings: Settings, repeat: int) -> dict[str, tuple[float, float]]:
     async def timed(actor: Actor, params: dict[str, str]) -> tuple[float, dict[str, Any]]:
         t = asyncio.get_running_loop().time()
-        r = await http.get("/api/v1/programmes/doctoral_workstation/cases", params=params, headers=auth(actor))
-        elapsed = asyncio.get_running_loop().time() - t
-        if r.status_code != 200:
-            raise SystemExit(f"{params} answered {r.status_code}: {r.text}")
-        return elapsed, r.json()
+        page = await call(http, "GET", "/api/v1/programmes/doctoral_workstation/cases", params=params,
+                          headers=auth(settings, actor))
+        return asyncio.get_running_loop().time() - t, page
 
     figures: dict[str, list[float]] = {name: [] for name, _, _ in QUERIES} | {f"city, pages 2-{PAGES} (cursor)": []}
     for _ in range(repeat):
@@ -129,7 +125,7 @@ async def backend(name: str, url: str, n: int, repeat: int, procs: Processes) ->
     os.environ |= {"ZHANWU_DATABASE_URL": url, "ZHANWU_API_PORT": str(free_port())}  # the API process's settings
     settings = Settings()
     procs.spawn(f"api-{name}", [sys.executable, "-m", "zhanwu.cli", "api"])
-    async with api_client(settings) as http:
+    async with http_client(settings.api_port) as http:
         await procs.ready(http, "/healthz")
         await measure(http, settings, 2)  # warm up: connections, caches
         progress(f"{name}: measuring")
