@@ -126,7 +126,7 @@ async def dw_continued_as_new(r: Recorder) -> None:
         case_workflow.HISTORY_LIMIT = limit
 
 
-async def cs_history_bound(r: Recorder) -> None:
+async def cs_history_bound(r: Recorder, name: str = "cs_history_bound") -> None:
     """A filed station left alone (the patch `history-bound`, its limit lowered while recording): its
     reports lapse and their reminders fire, and it continues as new at the limit; every run."""
     limit, case_workflow.HISTORY_LIMIT = case_workflow.HISTORY_LIMIT, BOUND_HISTORY_LIMIT
@@ -137,9 +137,16 @@ async def cs_history_bound(r: Recorder) -> None:
         await r.env.sleep(timedelta(days=75))
         await r.act(c, "submit_monthly_report", CS_STATION, {"report": "补报"})
         await r.env.sleep(timedelta(days=75))
-        await r.save_runs(c, "cs_history_bound")
+        await r.save_runs(c, name)
     finally:
         case_workflow.HISTORY_LIMIT = limit
+
+
+async def cs_patches_assumed(r: Recorder) -> None:
+    """The same station opened under the code generation that assumes every patch (CaseStart.generation):
+    its runs carry no patch marker."""
+    assert case_workflow.GENERATION == 1  # recorded under generation 1; a later one records its own
+    await cs_history_bound(r, "cs_patches_assumed")
 
 
 async def pd_years_of_life(r: Recorder) -> None:
@@ -297,6 +304,7 @@ SCENARIOS: dict[str, Callable[[Recorder], Awaitable[None]]] = {
     "dw_local_projection": dw_local_projection,
     "cs_history_bound": cs_history_bound,
     "dw_attributes_on_change": dw_attributes_on_change,
+    "cs_patches_assumed": cs_patches_assumed,
 }
 
 

@@ -27,6 +27,7 @@ def test_every_programme_has_histories_including_continued_runs() -> None:
     assert {f"cs_station_years_run{i}" for i in range(1, 5)} <= set(names)
     assert {f"cm_service_term_run{i}" for i in range(1, 6)} <= set(names)
     assert {f"cs_history_bound_run{i}" for i in range(1, 4)} <= set(names)
+    assert {f"cs_patches_assumed_run{i}" for i in range(1, 4)} <= set(names)  # CaseStart.generation 1
     assert {n.split("_")[0] for n in names} == {lc.id_prefix for lc in LIFECYCLES.values()}
 
 
@@ -34,7 +35,7 @@ def test_every_programme_has_histories_including_continued_runs() -> None:
 async def test_history_replays(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if path.stem.startswith("dw_continued_as_new"):
         monkeypatch.setattr(case_workflow, "LEGACY_HISTORY_LIMIT", CAN_HISTORY_LIMIT)
-    if path.stem.startswith("cs_history_bound"):
+    if path.stem.startswith(("cs_history_bound", "cs_patches_assumed")):
         monkeypatch.setattr(case_workflow, "HISTORY_LIMIT", BOUND_HISTORY_LIMIT)
     assert (await replay(path)).replay_failure is None
 

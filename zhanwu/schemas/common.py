@@ -248,6 +248,7 @@ class CaseStart(BaseModel):
     programme: str
     profile: str
     calendar: str = FIRST_CALENDAR  # the newest when the case opens; kept for good
+    generation: int = 0  # the workflow code's when the case opens: the patches it assumes (case_workflow.PATCHES)
     carried: CaseCarry | None = None
 
 

@@ -31,6 +31,7 @@ from zhanwu.services.api.errors import JURISDICTION, Problem
 from zhanwu.services.api.metrics import Metrics
 from zhanwu.services.store.repository import Store
 from zhanwu.workflows.common.calendar import CURRENT, local_date
+from zhanwu.workflows.common.case_workflow import GENERATION
 from zhanwu.workflows.common.lifecycle import Facts, Lifecycle
 from zhanwu.workflows.registry import LIFECYCLES
 
@@ -107,7 +108,8 @@ class Gateway:
                           errors=[{"loc": ["query", "profile"], "msg": f"applies in {regions}", "type": "value_error"}])
         draft, digest = facts.case, request_hash(action, [profile, payload])
         case_id = await self._case_id(lifecycle, draft, actor, key, digest, now)
-        start = CaseStart(case_id=case_id, programme=lifecycle.key, profile=profile, calendar=CURRENT.version)
+        start = CaseStart(case_id=case_id, programme=lifecycle.key, profile=profile, calendar=CURRENT.version,
+                          generation=GENERATION)
         op: WithStartWorkflowOperation[Any, CaseSnapshot | None] = WithStartWorkflowOperation(
             lifecycle.key, start, id=case_id, task_queue=self.task_queue, result_type=CaseSnapshot,  # type = programme
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -48,6 +48,14 @@ REMEMBERED_ANSWERS = 200  # idempotency keys remembered per case (carried across
 HISTORY_LIMIT = 250  # events; continue-as-new past this even if the server does not suggest it (the patch history-bound)
 LEGACY_HISTORY_LIMIT = 4000  # the limit of runs started before the patch history-bound
 
+# Each patch and the code generation from which it is assumed. A case opened under generation g (its
+# CaseStart.generation, set when it opens and carried across continue-as-new) takes every patch of a
+# generation <= g without asking `workflow.patched`, so its runs record no marker (and no TemporalChangeVersion
+# upsert) for them; a case opened before (generation 0) asks, as it did, and replays as it ran. A new patch
+# goes in with the next generation.
+PATCHES = {"supervision-ladder": 1, "history-bound": 1, "search-attributes-on-change": 1, "local-projection": 1}
+GENERATION = max(PATCHES.values())
+
 
 @dataclass(frozen=True)
 class Due:
@@ -85,9 +93,9 @@ class CaseWorkflow:
             await workflow.wait_condition(lambda: self.snapshot is not None, timeout=OPEN_TIMEOUT)
         except TimeoutError:
             return None
-        ladder = workflow.patched("supervision-ladder")  # runs recorded before the reminders replay without them
+        ladder = self._patched("supervision-ladder")  # runs recorded before the reminders replay without them
         # a run stays short enough to replay quickly, whatever the case's age; runs before it replay as they ran
-        self.history_limit = HISTORY_LIMIT if workflow.patched("history-bound") else LEGACY_HISTORY_LIMIT
+        self.history_limit = HISTORY_LIMIT if self._patched("history-bound") else LEGACY_HISTORY_LIMIT
         fired: set[tuple[str, str, str]] = set()
         while True:
             case = self._case()
@@ -186,12 +194,12 @@ class CaseWorkflow:
                       REGION.value_set(snapshot.region), TIER.value_set(snapshot.tier or "")]
         current = workflow.info().typed_search_attributes
         # only when one changed (the patch search-attributes-on-change; runs before it upserted every action)
-        if not workflow.patched("search-attributes-on-change") or any(current.get(a.key) != a.value for a in attributes):
+        if not self._patched("search-attributes-on-change") or any(current.get(a.key) != a.value for a in attributes):
             workflow.upsert_search_attributes(attributes)
         workflow.set_current_details(self._details(snapshot, event))
         # A local activity: the worker projects within the action's own workflow task (one task and no
         # activity round trip through the server per action); runs recorded before replay as they ran.
-        run = workflow.execute_local_activity if workflow.patched("local-projection") else workflow.execute_activity
+        run = workflow.execute_local_activity if self._patched("local-projection") else workflow.execute_activity
         await run(
             "project", Projection(snapshot=snapshot, event=event, final=snapshot.state in self.lifecycle.finals),
             start_to_close_timeout=timedelta(seconds=10), retry_policy=ACTIVITY_RETRY,
@@ -200,6 +208,9 @@ class CaseWorkflow:
         return snapshot
 
     # --- helpers -----------------------------------------------------------------------------
+    def _patched(self, patch: str) -> bool:
+        return self.start.generation >= PATCHES[patch] or workflow.patched(patch)
+
     def _check(self, name: str, req: ActionRequest) -> Facts:
         s = self.start
         case = self.snapshot or CaseSnapshot.blank(s, workflow.now())
