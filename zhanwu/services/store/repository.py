@@ -251,9 +251,9 @@ class Store:
             )
 
     async def get_case(self, case_id: str) -> CaseSnapshot | None:
-        async with self.session() as db:
-            row = await db.get(Case, case_id)
-            return CaseSnapshot.model_validate(row.snapshot) if row else None
+        async with self.engine.connect() as conn:  # one column as text: no ORM identity map, no json.loads
+            snapshot = await conn.scalar(select(cast(Case.snapshot, Text)).where(Case.id == case_id))
+        return CaseSnapshot.model_validate_json(snapshot) if snapshot is not None else None
 
     async def list_cases(
         self, f: CaseFilter, scope: Scope, now: datetime, limit: int, cursor: str | None
