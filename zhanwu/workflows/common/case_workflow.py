@@ -52,7 +52,8 @@ LEGACY_HISTORY_LIMIT = 4000  # the limit of runs started before the patch histor
 # CaseStart.generation, set when it opens and carried across continue-as-new) takes every patch of a
 # generation <= g without asking `workflow.patched`, so its runs record no marker (and no TemporalChangeVersion
 # upsert) for them; a case opened before (generation 0) asks, as it did, and replays as it ran. A new patch
-# goes in with the next generation.
+# goes in with the next generation. Workers go first: a worker refuses a case of a newer generation than
+# its own (had it run it, it would have recorded markers that newer code refuses on replay).
 PATCHES = {"supervision-ladder": 1, "history-bound": 1, "search-attributes-on-change": 1, "local-projection": 1}
 GENERATION = max(PATCHES.values())
 
@@ -80,6 +81,8 @@ class CaseWorkflow:
 
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
+        if start.generation > GENERATION:  # not a failure of the case: its task retries until a newer worker takes it
+            raise RuntimeError(f"case of code generation {start.generation}; this worker knows up to {GENERATION}")
         self.start = start
         carried = start.carried
         self.snapshot: CaseSnapshot | None = carried.snapshot if carried else None
