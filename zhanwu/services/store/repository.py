@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     Text,
     and_,
+    bindparam,
     cast,
     create_engine,
     delete,
@@ -183,8 +184,8 @@ class Store:
     async def next_case_number(self, key: str) -> int:
         stmt = self._insert(Counter).values(key=key, value=1)
         stmt = stmt.on_conflict_do_update(index_elements=[Counter.key], set_={"value": Counter.value + 1})
-        async with self._write() as db:
-            return int((await db.execute(stmt.returning(Counter.value))).scalar_one())
+        async with self._writer, self.engine.begin() as conn:  # Core: through the ORM it was ~1/4 of the API's CPU per open
+            return int((await conn.execute(stmt.returning(Counter.value))).scalar_one())
 
     async def open_request(self, subject: str, key: str, request_hash: str, case_id: str) -> tuple[str, str]:
         """Remember which case an Idempotency-Key opened; returns the (case_id, hash) first stored."""
@@ -252,7 +253,7 @@ class Store:
 
     async def get_case(self, case_id: str) -> CaseSnapshot | None:
         async with self.engine.connect() as conn:  # one column as text: no ORM identity map, no json.loads
-            snapshot = await conn.scalar(select(cast(Case.snapshot, Text)).where(Case.id == case_id))
+            snapshot = await conn.scalar(_SNAPSHOT, {"case_id": case_id})
         return CaseSnapshot.model_validate_json(snapshot) if snapshot is not None else None
 
     async def list_cases(
@@ -440,19 +441,27 @@ def _case_columns(s: CaseSnapshot) -> dict[str, Any]:
     }
 
 
+# The statements every action runs, composed once and their values bound at each execution: composing
+# them with the values each time was two thirds of a projection's CPU (1.46 -> 0.41 ms on SQLite)
+_LAST_RECORD = (select(AuditRecord.seq, AuditRecord.hash).where(AuditRecord.case_id == bindparam("case_id"))
+                .order_by(AuditRecord.id.desc()).limit(1))
+_CASE_ROW = select(Case.version, Case.snapshot).where(Case.id == bindparam("case_id")).with_for_update()
+_HEAD = update(AuditHead).where(AuditHead.id == 1)
+_HEAD_TAKEN = _HEAD.values(records=AuditHead.records + 1).returning(AuditHead.hash)
+_CASE_UPDATE = update(Case).where(Case.id == bindparam("case_id"))
+_SNAPSHOT = select(cast(Case.snapshot, Text)).where(Case.id == bindparam("case_id"))  # the API's check reads it
+
+
 def _project(conn: Connection, p: Projection, alg: Algorithm) -> bool:
     """The projection's transaction, synchronous and in Core statements (the ORM's unit of work cost
     more than the SQL): on SQLite it runs whole on a thread of its own. Its case's last audit record
     says whether it was already written (a case projects in order)."""
     s, e = p.snapshot, p.event
-    last = conn.execute(
-        select(AuditRecord.seq, AuditRecord.hash).where(AuditRecord.case_id == e.case_id)
-        .order_by(AuditRecord.id.desc()).limit(1)
-    ).first()
+    last = conn.execute(_LAST_RECORD, {"case_id": e.case_id}).first()
     if last is not None and last.seq >= e.seq:
         return False
     enqueue(conn, e, s.region)
-    row = conn.execute(select(Case.version, Case.snapshot).where(Case.id == s.id).with_for_update()).first()
+    row = conn.execute(_CASE_ROW, {"case_id": s.id}).first()
     if row is None or row.version < s.version:
         _bring_case_up(conn, row.snapshot if row else None, p)
     _append_audit(conn, e, alg, last.hash if last else None)  # last: the chain's head stays locked only until the commit
@@ -463,8 +472,7 @@ def _append_audit(conn: Connection, e: AuditEvent, alg: Algorithm, case_prev: st
     """Insert the record chained to the audit's head and to its case's last record. Updating the head
     first locks it (PostgreSQL: its row; SQLite: the database's write lock) until the commit, so the
     chain has one writer at a time and never forks."""
-    head = update(AuditHead).where(AuditHead.id == 1)
-    prev = conn.execute(head.values(records=AuditHead.records + 1).returning(AuditHead.hash)).scalar_one()
+    prev = conn.execute(_HEAD_TAKEN).scalar_one()
     record = {
         "case_id": e.case_id, "programme": e.programme, "seq": e.seq, "at": e.at, "actor_subject": e.actor.subject,
         "actor_role": e.actor.role.value, "actor_region": e.actor.region, "action": e.action,
@@ -472,8 +480,8 @@ def _append_audit(conn: Connection, e: AuditEvent, alg: Algorithm, case_prev: st
         "recorded_at": datetime.now(UTC), "hash_alg": alg, "case_prev_hash": case_prev, "prev_hash": prev,
     }
     record["hash"] = digest(record)
-    conn.execute(insert(AuditRecord).values(record))
-    conn.execute(head.values(hash=record["hash"]))
+    conn.execute(insert(AuditRecord), record)
+    conn.execute(_HEAD, {"hash": record["hash"]})
 
 
 def _bring_case_up(conn: Connection, before: dict[str, Any] | None, p: Projection) -> None:
@@ -481,9 +489,9 @@ def _bring_case_up(conn: Connection, before: dict[str, Any] | None, p: Projectio
     when it changed); a final case frees its claims."""
     s, columns = p.snapshot, _case_columns(p.snapshot)
     if before is None:
-        conn.execute(insert(Case).values(id=s.id, **columns))
+        conn.execute(insert(Case), {"id": s.id, **columns})
     else:
-        conn.execute(update(Case).where(Case.id == s.id).values(columns))
+        conn.execute(_CASE_UPDATE, {"case_id": s.id, **columns})
     after = columns["snapshot"]
     rows: list[tuple[Any, str, list[dict[str, Any]]]] = [
         (CaseParty, "parties", [{"case_id": s.id, "role": r, "subject": x} for r, xs in s.parties.items() for x in set(xs)]),
