@@ -19,6 +19,9 @@ from tests.api.calls import served
 from tests.factories import CITY, DISTRICT
 from tests.prometheus import samples
 from zhanwu.schemas.common import Actor, Role
+from zhanwu.services.api import auth as auth_module
+from zhanwu.services.api import limits
+from zhanwu.services.api.auth import decode
 from zhanwu.services.api.main import create_app
 from zhanwu.services.store.repository import Store
 from zhanwu.settings import Settings
@@ -117,6 +120,21 @@ async def test_more_requests_than_the_rate_is_429_per_subject_then_per_address(b
             assert (await http.get("/healthz")).status_code == 200
         counted = samples((await http.get("/metrics")).text, "zhanwu_access_refusals")
         assert counted[(("rule", "RATE"), ("status", "429"))] == 3
+
+
+async def test_a_token_is_verified_once_per_request(base_url, auth, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rate limiter verifies the token to find its subject; authentication takes that actor as is."""
+    verified: list[str] = []
+
+    def counted(settings: Settings, token: str) -> Actor:
+        verified.append(token)
+        return decode(settings, token)
+
+    monkeypatch.setattr(limits, "decode", counted)
+    monkeypatch.setattr(auth_module, "decode", counted)
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        assert (await http.get("/api/v1/programmes", headers=auth(DISTRICT))).status_code == 200
+    assert len(verified) == 1
 
 
 def test_the_token_bucket_refills_at_the_rate() -> None:

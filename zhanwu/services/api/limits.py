@@ -72,9 +72,12 @@ class RateLimit:
         scheme, _, token = (Headers(scope=scope).get("authorization") or "").partition(" ")
         if scheme.lower() == "bearer" and token:
             try:
-                return "sub:" + decode(self.settings, token.strip()).subject
+                actor = decode(self.settings, token.strip())
             except Problem:
                 pass
+            else:
+                scope.setdefault("state", {})["verified"] = (token.strip(), actor)  # authentication takes it as is
+                return "sub:" + actor.subject
         client = scope.get("client")
         return "ip:" + (client[0] if client else "-")
 
