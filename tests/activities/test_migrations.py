@@ -3,6 +3,9 @@ before it existed, and 0006 chains the audit written before it (on each backend)
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from datetime import timedelta
 
 import pytest
@@ -25,6 +28,17 @@ async def test_migrations_match_the_models(database_url: str) -> None:
             MigrationContext.configure(c, opts={"include_name": modelled}), Base.metadata))
     await engine.dispose()
     assert diff == []
+
+
+async def test_replicas_migrating_at_once_take_turns(database_url: str) -> None:
+    """Each replica's `zhanwu migrate` (an initContainer per pod) starting together on an empty store: one
+    migrates, the others wait for it and find the store at head; every one exits 0."""
+    env = os.environ | {"ZHANWU_DATABASE_URL": database_url}
+    runs = [await asyncio.create_subprocess_exec(sys.executable, "-m", "zhanwu.cli", "migrate", env=env,
+                                                 stderr=asyncio.subprocess.PIPE) for _ in range(4)]
+    outcomes = [(await run.wait(), (await run.stderr.read()).decode()[-400:]) for run in runs if run.stderr]
+    assert [code for code, _ in outcomes] == [0] * 4, outcomes
+    await test_migrations_match_the_models(database_url)
 
 
 async def test_0002_backfills_open_deadlines(database_url: str) -> None:
