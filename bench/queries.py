@@ -108,7 +108,8 @@ async def measure(http: aiohttp.ClientSession, settings: Settings, repeat: int) 
                           headers=auth(settings, actor))
         return asyncio.get_running_loop().time() - t, page
 
-    figures: dict[str, list[float]] = {name: [] for name, _, _ in QUERIES} | {f"city, pages 2-{PAGES} (cursor)": []}
+    names = [name for name, _, _ in QUERIES] + [f"city, pages 2-{PAGES} (cursor)"]
+    figures: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(repeat):
         for name, actor, params in QUERIES:
             figures[name].append((await timed(actor, params))[0])

@@ -51,7 +51,7 @@ async def idle(env: WorkflowEnvironment, span: timedelta) -> None:
 
 async def runs(env: WorkflowEnvironment, case_id: str) -> list[WorkflowHistory]:
     """The case's runs, first to last."""
-    run_id, out = (await env.client.get_workflow_handle(case_id).describe()).run_id, []
+    run_id, out = (await env.client.get_workflow_handle(case_id).describe()).run_id, list[WorkflowHistory]()
     while run_id:
         history = await env.client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
         out.insert(0, history)
