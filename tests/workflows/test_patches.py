@@ -43,6 +43,7 @@ async def test_patches_asked_only_by_cases_opened_before_their_generation(
     assert sum(m.marker_name == "core_local_activity" for m in markers) == 7
     assert "project" not in {e.activity_task_scheduled_event_attributes.activity_type.name for e in events}
     assert case.state == "rectifying" and case.version == 7
+    assert EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED not in {e.event_type for e in events}
 
 
 async def test_a_worker_refuses_a_case_of_a_newer_generation(env: WorkflowEnvironment, task_queue: str) -> None:
