@@ -10,6 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.factories import BT_CITY_OFFICE, CITY, CS_HOST, DISTRICT, HOST, cs_application, filing, open_survey
 from tests.gateway import fire, idle, runs
+from zhanwu.schemas.common import CaseStart
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.repository import Store
 from zhanwu.workflows.commissioner_station.machine import LIFECYCLE as CS
@@ -63,3 +64,32 @@ async def test_a_station_left_alone_ten_years_keeps_every_run_under_the_bound(
     assert [h.seq for h in history] == list(range(1, case.version + 1))  # nothing lost or repeated across the runs
     lapsed = [h for h in history if h.action == "report_overdue"]
     assert len(lapsed) >= 119 and [r["status"] for r in case.data["reports"]].count("outstanding") == len(lapsed)
+
+
+async def test_a_new_run_carries_the_newest_answers_that_fit_its_budget(
+    env: WorkflowEnvironment, store: Store, task_queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each remembered answer is a whole snapshot, and snapshots grow with a case's age: a new run carries
+    the newest answers within CARRIED_ANSWERS_BYTES (here three and a half answers' worth), and those still
+    answer their retries."""
+    monkeypatch.setattr(case_workflow, "HISTORY_LIMIT", 90)  # continues as new after several keyed actions
+    gw = Gateway(env.client, store, task_queue, timeout_s=30)
+    case_id = (await gw.open(DW, "open_survey", DISTRICT, open_survey(), None)).id
+    for action, actor, payload in (("begin_cultivation", DISTRICT, None), ("submit_filing", HOST, filing()),
+                                   ("recommend", DISTRICT, None), ("approve_filing", CITY, None)):
+        await fire(gw, case_id, action, actor, payload)
+    tiers = {f"tier-{i}": ["key_improvement", "demonstration"][i % 2] for i in range(12)}
+    answers = {}
+    for key, tier in tiers.items():
+        answers[key] = await fire(gw, case_id, "set_tier", CITY, {"tier": tier}, key)
+        size = len(answers[key].model_dump_json())  # each within a few bytes of the others
+        monkeypatch.setattr(case_workflow, "CARRIED_ANSWERS_BYTES", size * 7 // 2)
+
+    second = (await runs(env, case_id))[1]
+    payload = second.events[0].workflow_execution_started_event_attributes.input.payloads[0].data
+    carried = CaseStart.model_validate_json(payload).carried
+    assert carried is not None
+    before = [key for key, answer in answers.items() if answer.version <= carried.snapshot.version]
+    assert len(before) > 3 and list(carried.answers) == before[-3:]  # the newest three of those remembered then
+    retry = await fire(gw, case_id, "set_tier", CITY, {"tier": tiers[before[-1]]}, before[-1])
+    assert retry.version == answers[before[-1]].version  # its first answer, nothing applied again

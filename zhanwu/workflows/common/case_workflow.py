@@ -44,7 +44,11 @@ SEARCH_ATTRIBUTES = (PROGRAMME, CASE_STATE, REGION, TIER)
 
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 OPEN_TIMEOUT = timedelta(minutes=10)  # a case whose create never arrives ends unopened
-REMEMBERED_ANSWERS = 200  # idempotency keys remembered per case (carried across continue-as-new)
+REMEMBERED_ANSWERS = 200  # idempotency keys remembered per case
+# What of that memory a new run carries, newest first: each answer is a whole snapshot, and snapshots grow
+# with a case's age (its reminders, adjustments), so the run's input stays far under Temporal's payload
+# limits (512 KB warns, 2 MB fails the continue-as-new) however old the case
+CARRIED_ANSWERS_BYTES = 256 * 1024
 HISTORY_LIMIT = 250  # events; continue-as-new past this even if the server does not suggest it (the patch history-bound)
 LEGACY_HISTORY_LIMIT = 4000  # the limit of runs started before the patch history-bound
 
@@ -111,7 +115,7 @@ class CaseWorkflow:
             if self.boundary or self._history_full():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
-                    start.model_copy(update={"carried": CaseCarry(snapshot=self._case(), answers=self.answers)})
+                    start.model_copy(update={"carried": CaseCarry(snapshot=self._case(), answers=self._carried())})
                 )
             version = case.version
             try:
@@ -240,6 +244,16 @@ class CaseWorkflow:
         self.answers[key] = answer
         while len(self.answers) > REMEMBERED_ANSWERS:
             del self.answers[next(iter(self.answers))]
+
+    def _carried(self) -> dict[str, IdempotentAnswer]:
+        """The newest remembered answers whose snapshots fit CARRIED_ANSWERS_BYTES."""
+        kept, size = list[tuple[str, IdempotentAnswer]](), 0
+        for key, answer in reversed(self.answers.items()):
+            size += len(answer.snapshot.model_dump_json())
+            if size > CARRIED_ANSWERS_BYTES:
+                break
+            kept.append((key, answer))
+        return dict(reversed(kept))
 
     def _request(self, args: Sequence[RawValue]) -> ActionRequest:
         if len(args) != 1:
