@@ -36,3 +36,15 @@ async def test_redrive_ids_out_of_range_are_a_422_naming_the_id(api: httpx.Async
         r = await api.post(f"/api/v1/subscriptions/{sub.json()['id']}/redrive", json={"ids": ids}, headers=auth(CITY))
         assert r.status_code == 422, r.text
         assert [e["loc"] for e in r.json()["errors"]] == [loc]
+
+
+async def test_list_cursors_out_of_range_are_a_422_naming_the_cursor(api: httpx.AsyncClient, auth: Any) -> None:
+    # found: GET /api/v1/refusals?cursor=171358409266478641829642240 overflowed the database's integer: a 500
+    sub = await api.post("/api/v1/subscriptions", json={"url": "https://oa.example.gov.cn/hook", "secret": "s" * 16},
+                         headers=auth(CITY))
+    assert sub.status_code == 201, sub.text
+    for path in ("/api/v1/refusals", f"/api/v1/subscriptions/{sub.json()['id']}/deliveries"):
+        r = await api.get(path, params={"cursor": "171358409266478641829642240"}, headers=auth(CITY))
+        assert r.status_code == 422, r.text
+        assert [e["loc"] for e in r.json()["errors"]] == [["query", "cursor"]]
+        assert (await api.get(path, params={"cursor": str(2**63 - 1)}, headers=auth(CITY))).status_code == 200

@@ -306,6 +306,9 @@ class Payload(BaseModel):
         return v
 
 
+ROW_ID_MAX = 2**63 - 1  # a store row's id (deliveries, refusals): the databases' 64-bit integer
+
+
 def has_nul(v: Any) -> bool:
     """Whether text in `v` (a string, or strings in lists and dicts) holds NUL; nested payloads check
     their own fields."""

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
-from zhanwu.schemas.common import Actor, AuditEvent
+from zhanwu.schemas.common import ROW_ID_MAX, Actor, AuditEvent
 
 
 class CaseEvent(BaseModel):
@@ -83,7 +83,7 @@ class DeliveryPage(BaseModel):
 class RedriveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+    ids: list[Annotated[int, Field(ge=1, le=ROW_ID_MAX)]] = Field(
         default_factory=list, max_length=1000, description="the dead deliveries to send again (empty: all dead)")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from zhanwu.schemas.common import has_nul
+from zhanwu.schemas.common import ROW_ID_MAX, has_nul
 from zhanwu.services.api.errors import Problem
 from zhanwu.services.api.gateway import Gateway
 from zhanwu.services.store.repository import Store
@@ -66,6 +66,8 @@ async def programme(programme: str) -> Lifecycle:
 
 
 PageLimit = Annotated[int, Depends(page_limit)]
+# a list's position after its page: a row id (beyond the database's integer it is a 422, not its overflow)
+RowCursor = Annotated[int | None, Query(ge=0, le=ROW_ID_MAX, description="next_cursor of the page before")]
 GatewayDep = Annotated[Gateway, Depends(gateway)]
 StoreDep = Annotated[Store, Depends(store)]
 LifecycleDep = Annotated[Lifecycle, Depends(programme)]

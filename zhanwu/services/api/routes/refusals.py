@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from zhanwu.schemas.views import RefusalPage
 from zhanwu.services.api.auth import Office
-from zhanwu.services.api.deps import PageLimit, StoreDep
+from zhanwu.services.api.deps import PageLimit, RowCursor, StoreDep
 from zhanwu.services.api.errors import documented
 
 router = APIRouter(prefix="/api/v1/refusals", tags=["refusals"], responses=documented(403))
@@ -17,7 +15,7 @@ router = APIRouter(prefix="/api/v1/refusals", tags=["refusals"], responses=docum
 @router.get("", response_model=RefusalPage)
 async def refusals(
     actor: Office, store: StoreDep, limit: PageLimit,
-    cursor: Annotated[int | None, Query(ge=0, description="next_cursor of the page before")] = None,
+    cursor: RowCursor = None,
 ) -> RefusalPage:
     """Requests refused to actors of the office's city, or about its cases, newest first: a role the
     operation does not allow (403), or a case of another jurisdiction (answered 404)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 
 from zhanwu.schemas.common import Actor
 from zhanwu.schemas.webhooks import (
@@ -17,7 +17,7 @@ from zhanwu.schemas.webhooks import (
     SubscriptionView,
 )
 from zhanwu.services.api.auth import Office
-from zhanwu.services.api.deps import PageLimit, StoreDep
+from zhanwu.services.api.deps import PageLimit, RowCursor, StoreDep
 from zhanwu.services.api.errors import Problem, documented, invalid
 from zhanwu.services.store.outbox import Webhooks
 from zhanwu.workflows.registry import LIFECYCLES
@@ -63,7 +63,7 @@ async def unsubscribe(actor: Office, hooks: WebhooksDep, subscription_id: str) -
 async def deliveries(
     actor: Office, hooks: WebhooksDep, subscription_id: str, limit: PageLimit,
     status: DeliveryStatus | None = None,
-    cursor: Annotated[int | None, Query(ge=0, description="next_cursor of the page before")] = None,
+    cursor: RowCursor = None,
 ) -> DeliveryPage:
     """The subscription's deliveries in the order they are sent; `status=dead` lists the dead letters."""
     await _live(hooks, actor, subscription_id)
