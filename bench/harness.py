@@ -98,27 +98,26 @@ def _interrupt(*_: object) -> None:
 
 
 class Processes:
-    """Child processes logging to files in `tmp`; stopped in reverse order."""
+    """Child processes by name, logging to files in `tmp`; stopped in reverse order."""
 
     def __init__(self, tmp: Path) -> None:
-        self.tmp, self.procs, self.names = tmp, list[subprocess.Popen[bytes]](), list[str]()
+        self.tmp, self.procs = tmp, dict[str, subprocess.Popen[bytes]]()
 
     def spawn(self, name: str, argv: list[str]) -> None:
         log = open(self.tmp / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
-        self.procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
-        self.names.append(name)
+        self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds (user + system) used so far by each process started (with its children) and by the
         callers (this process)."""
         me = os.times()
-        return {name: _cpu(p.pid) for name, p in zip(self.names, self.procs, strict=True)} | {
+        return {name: _cpu(p.pid) for name, p in self.procs.items()} | {
             "callers": me.user + me.system}
 
     def stop(self) -> None:
-        for p in reversed(self.procs):
+        for p in reversed(self.procs.values()):
             p.terminate()
-        for p in self.procs:
+        for p in self.procs.values():
             try:
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -126,7 +125,7 @@ class Processes:
 
     async def ready(self, http: aiohttp.ClientSession, path: str) -> None:
         for _ in range(240):
-            if any(p.poll() is not None for p in self.procs):
+            if any(p.poll() is not None for p in self.procs.values()):
                 raise SystemExit(f"a process ended while starting; its log is in {self.tmp}")
             try:
                 async with http.get(path) as r:

@@ -70,13 +70,14 @@ class RateLimit:
     def key(self, scope: Scope) -> str:
         """The token's subject when the token is valid; else the client's address."""
         scheme, _, token = (Headers(scope=scope).get("authorization") or "").partition(" ")
+        token = token.strip()
         if scheme.lower() == "bearer" and token:
             try:
-                actor = decode(self.settings, token.strip())
+                actor = decode(self.settings, token)
             except Problem:
                 pass
             else:
-                scope.setdefault("state", {})["verified"] = (token.strip(), actor)  # authentication takes it as is
+                scope.setdefault("state", {})["verified"] = (token, actor)  # authentication takes it as is
                 return "sub:" + actor.subject
         client = scope.get("client")
         return "ip:" + (client[0] if client else "-")
