@@ -12,7 +12,7 @@ import contextlib
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,8 @@ class Recorder:
 
     async def save_runs(self, case_id: str, name: str) -> None:
         """Each of the case's runs, first to last, as `<name>_run<n>`."""
-        run_id, runs = (await self.env.client.get_workflow_handle(case_id).describe()).run_id, []
+        run_id: str | None = (await self.env.client.get_workflow_handle(case_id).describe()).run_id
+        runs: list[str] = []
         while run_id:
             runs.insert(0, run_id)
             history = await self.env.client.get_workflow_handle(case_id, run_id=run_id).fetch_history()
@@ -92,6 +93,23 @@ class Recorder:
         (HERE / f"{name}.json").write_text(history.to_json())
 
 
+async def dw_filed(r: Recorder) -> str:
+    """A doctoral workstation surveyed, cultivated and filed: the start of several histories."""
+    c = (await r.gw.open(DW, "open_survey", DISTRICT, open_survey(), None)).id
+    await r.act(c, "begin_cultivation", DISTRICT)
+    await r.act(c, "submit_filing", HOST, filing(team_size=5))
+    await r.act(c, "recommend", DISTRICT)
+    await r.act(c, "approve_filing", CITY)
+    return c
+
+
+async def dw_rectifying(r: Recorder, c: str) -> datetime:
+    """The city orders a rectification due in 30 days; its deadline."""
+    due = (await r.env.get_current_time()) + timedelta(days=30)
+    await r.act(c, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due.isoformat()})
+    return due
+
+
 async def dw_revoked_by_deadline(r: Recorder) -> None:
     """Survey to revocation by the rectification deadline, with a return for revision on the way."""
     c = (await r.gw.open(DW, "open_survey", DISTRICT, open_survey(), None)).id
@@ -102,8 +120,7 @@ async def dw_revoked_by_deadline(r: Recorder) -> None:
     await r.act(c, "recommend", DISTRICT)
     await r.act(c, "approve_filing", CITY)
     await r.act(c, "set_tier", CITY, {"tier": "demonstration"})
-    due = (await r.env.get_current_time()) + timedelta(days=30)
-    await r.act(c, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due.isoformat()})
+    await dw_rectifying(r, c)
     await r.env.sleep(timedelta(days=31))
     await r.env.client.get_workflow_handle(c).result()
     await r.save(c, "dw_full_lifecycle_revoked_by_deadline")
@@ -245,13 +262,8 @@ async def cm_service_term(r: Recorder) -> None:
 async def dw_supervised(r: Recorder) -> None:
     """A rectification deadline under supervision 督办: the yellow notice, a suspension and its
     resumption, an extension, the notices of the new date, and revocation at the new date."""
-    c = (await r.gw.open(DW, "open_survey", DISTRICT, open_survey(), None)).id
-    await r.act(c, "begin_cultivation", DISTRICT)
-    await r.act(c, "submit_filing", HOST, filing(team_size=5))
-    await r.act(c, "recommend", DISTRICT)
-    await r.act(c, "approve_filing", CITY)
-    due = (await r.env.get_current_time()) + timedelta(days=30)
-    await r.act(c, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due.isoformat()})
+    c = await dw_filed(r)
+    due = await dw_rectifying(r, c)
     await r.env.sleep(timedelta(days=28))
     await r.act(c, "suspend_deadline", DISTRICT, {"kind": "rectification", "reason": "负责人住院"})
     await r.env.sleep(timedelta(days=10))
@@ -280,14 +292,9 @@ async def dw_local_projection(r: Recorder) -> None:
 async def dw_attributes_on_change(r: Recorder) -> None:
     """Search attributes upserted only when one changes (the patch `search-attributes-on-change`): a
     suspension and a resumption leave them, a new state and a new tier upsert."""
-    c = (await r.gw.open(DW, "open_survey", DISTRICT, open_survey(), None)).id
-    await r.act(c, "begin_cultivation", DISTRICT)
-    await r.act(c, "submit_filing", HOST, filing(team_size=5))
-    await r.act(c, "recommend", DISTRICT)
-    await r.act(c, "approve_filing", CITY)
+    c = await dw_filed(r)
     await r.act(c, "set_tier", CITY, {"tier": "demonstration"})
-    due = (await r.env.get_current_time()) + timedelta(days=30)
-    await r.act(c, "issue_rectification", CITY, {"findings": "团队解散", "deadline": due.isoformat()})
+    await dw_rectifying(r, c)
     await r.act(c, "suspend_deadline", DISTRICT, {"kind": "rectification", "reason": "负责人住院"})
     await r.act(c, "resume_deadline", DISTRICT, {"kind": "rectification", "reason": "已出院"})
     await r.save(c, "dw_attributes_on_change")
